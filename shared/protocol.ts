@@ -1,0 +1,64 @@
+/** KServe v2 / Open Inference Protocol types, shared by the backend and the gateway. */
+
+export type Datatype =
+  | 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64'
+  | 'INT8' | 'INT16' | 'INT32' | 'INT64'
+  | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
+
+/** Bytes per element of each fixed-size datatype (BYTES is variable). */
+export const DATATYPE_SIZE: Record<Exclude<Datatype, 'BYTES'>, number> = {
+  BOOL: 1, UINT8: 1, UINT16: 2, UINT32: 4, UINT64: 8,
+  INT8: 1, INT16: 2, INT32: 4, INT64: 8,
+  FP16: 2, FP32: 4, FP64: 8,
+};
+
+export const DATATYPES = Object.keys(DATATYPE_SIZE).concat('BYTES') as Datatype[];
+
+export type Parameters = Record<string, string | number | boolean>;
+
+export interface RequestInput {
+  name: string;
+  shape: number[];
+  datatype: Datatype;
+  parameters?: Parameters;
+  data?: unknown;
+}
+
+export interface RequestOutput {
+  name: string;
+  parameters?: Parameters;
+}
+
+/** The JSON part of an infer request (with the binary extension, tensor bytes follow it). */
+export interface InferRequestHeader {
+  id?: string;
+  parameters?: Parameters;
+  inputs: RequestInput[];
+  outputs?: RequestOutput[];
+}
+
+export interface ResponseOutput {
+  name: string;
+  shape: number[];
+  datatype: Datatype;
+  parameters?: Parameters;
+  data?: unknown[];
+}
+
+export interface InferResponseHeader {
+  model_name: string;
+  model_version?: string;
+  id?: string;
+  parameters?: Parameters;
+  outputs: ResponseOutput[];
+}
+
+/** Header naming the length of the JSON part of a binary-extension body. */
+export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length';
+
+/** Number of elements for a shape. */
+export function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
