@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander';
+import { startBackend, type Backend } from '../../gpu-backend/server';
+import type { BackendOptionsInput } from '../../gpu-backend/config/backendOptions';
+import { onShutdown } from '../shutdown';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
+  return n;
+};
+
+/** Adds the backend's options to a command (shared by `backend` and `serve`). */
+export function addBackendOptions(cmd: Command): Command {
+  return cmd
+    .option('--port <port>', 'port of the KServe v2 HTTP API', int, 8000)
+    .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
+    .option('--model-repository <dir>', 'Triton-layout model repository (default: the bundled demo models)')
+    .option('--providers <list>', 'execution providers to try in order, overriding each model config (e.g. cuda,cpu)')
+    .option('--strict', 'refuse to start if a model cannot use its first execution provider', false)
+    .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', int)
+    .addOption(new Option('--require-token <secret>', 'refuse requests without this x-siglip-gateway-token header').env('SIGLIP_GATEWAY_TOKEN'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'));
+}
+
+/** Turns parsed CLI options into backend options. */
+export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsInput {
+  return {
+    port: o.port as number,
+    host: o.host as string,
+    modelRepository: o.modelRepository as string | undefined,
+    providers: typeof o.providers === 'string' ? o.providers.split(',').map((s) => s.trim()) : undefined,
+    strictProvider: Boolean(o.strict),
+    workers: o.workers as number | undefined,
+    requireToken: o.requireToken as string | undefined,
+    logLevel: o.logLevel as BackendOptionsInput['logLevel'],
+  };
+}
+
+/** `siglip backend`: the Triton-compatible server alone. */
+export function registerBackendCommand(program: Command): void {
+  addBackendOptions(program.command('backend').description('serve the KServe v2 / Triton-compatible inference API (default :8000)')).action(
+    async (o: Record<string, unknown>) => {
+      const backend: Backend = await startBackend(backendOptionsFrom(o));
+      onShutdown(() => backend.close());
+    },
+  );
+}

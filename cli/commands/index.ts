@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { registerBackendCommand } from './backend';
+import { registerServeCommand } from './serve';
+
+/** Adds every subcommand to the program. */
+export function registerCommands(program: Command): void {
+  registerServeCommand(program);
+  registerBackendCommand(program);
+}

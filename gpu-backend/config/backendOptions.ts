@@ -1,0 +1,37 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The model repository shipped with the project: the demo models (not SigLIP weights). */
+export const DEFAULT_MODEL_REPOSITORY = fileURLToPath(new URL('../../model_repository', import.meta.url));
+
+/** Backend settings, validated once at start-up and passed inward as a plain object. */
+export const backendOptionsSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8000),
+  modelRepository: z.string().default(DEFAULT_MODEL_REPOSITORY),
+  /** Largest request body accepted (413 above). */
+  maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  /** Admission control: bytes of bodies being read and decoded at once. */
+  maxInflightBodyBytes: z.number().int().positive().default(160 * 1024 * 1024),
+  /** Requests allowed to wait for the body budget before 503s. */
+  maxWaitingBodies: z.number().int().min(0).default(4096),
+  /** Worker threads for decoding and preprocessing; 0 decodes on the event loop. */
+  workers: z.number().int().min(0).default(Math.max(1, availableParallelism())),
+  /** JSON bodies at least this large are decoded in a worker. */
+  workerThresholdBytes: z.number().int().min(0).default(64 * 1024),
+  /** Overrides every model's execution_providers, e.g. ["cpu"]. */
+  providers: z.array(z.string()).optional(),
+  /** Refuse to start when a model's first provider cannot load. */
+  strictProvider: z.boolean().default(false),
+  /** Shared secret the gateway must send in x-siglip-gateway-token. */
+  requireToken: z.string().min(16).optional(),
+  /** Allowed URL prefixes for remote images in /v1/embeddings; empty refuses all. */
+  imageUrlAllowlist: z.array(z.string()).default([]),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Time to finish accepted requests on SIGTERM before exiting anyway. */
+  drainTimeoutMs: z.number().int().positive().default(30_000),
+});
+
+export type BackendOptionsInput = z.input<typeof backendOptionsSchema>;
+export type BackendOptions = z.output<typeof backendOptionsSchema>;

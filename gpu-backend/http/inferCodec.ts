@@ -1,0 +1,98 @@
+import { invalidArgument } from '../../shared/errors';
+import { encodeBytesElements, sliceBinaryInputs, splitBinaryBody, tensorBytes } from '../../shared/codec/binaryTensor';
+import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
+import type { InferResponseHeader, Parameters, ResponseOutput } from '../../shared/protocol';
+import type { BytesElement, InputTensor, OutputTensor } from '../models/types';
+
+/** A request after decoding, in either protocol. */
+export interface ParsedInferRequest {
+  id?: string;
+  parameters: Parameters;
+  inputs: InputTensor[];
+  /** Requested outputs with their per-output binary choice; empty means all, in JSON unless binary_data_output. */
+  outputs: { name: string; binary?: boolean }[];
+}
+
+/** Turns a decoded JSON header (plus the binary section, if any) into model inputs. */
+export function toParsedRequest(decoded: DecodedJsonRequest, binary: Uint8Array | null): ParsedInferRequest {
+  const { header, tensors } = decoded;
+  const fromBinary = binary ? sliceBinaryInputs(tensors, binary) : null;
+  const inputs: InputTensor[] = tensors.map((t) => {
+    const bin = fromBinary?.get(t.name);
+    if (t.parameters?.binary_data_size !== undefined && !binary) {
+      throw invalidArgument(`${t.name}: binary_data_size is set, but the request has no Inference-Header-Content-Length header`);
+    }
+    const data = bin ?? t.data;
+    if (data === undefined) throw invalidArgument(`${t.name}: input has no data`);
+    return { name: t.name, datatype: t.datatype, shape: t.shape, data: data as InputTensor['data'] };
+  });
+  const outputs = (header.outputs ?? []).map((o) => {
+    const b = o.parameters?.binary_data;
+    if (b !== undefined && typeof b !== 'boolean') throw invalidArgument(`output '${o.name}': binary_data must be a boolean`);
+    return { name: o.name, binary: b };
+  });
+  return { id: header.id, parameters: header.parameters ?? {}, inputs, outputs };
+}
+
+/** Splits and decodes a binary-extension body with the given decoder for its JSON header. */
+export function parseBinaryBody(
+  body: Uint8Array,
+  headerLength: string | undefined,
+  decode: (json: Uint8Array) => DecodedJsonRequest,
+): ParsedInferRequest {
+  const { json, binary } = splitBinaryBody(body, headerLength);
+  return toParsedRequest(decode(json), binary);
+}
+
+/** An encoded response: body bytes and, for the binary extension, the JSON header's length. */
+export interface EncodedResponse {
+  body: Uint8Array | string;
+  headerLength?: number;
+}
+
+const textEncoder = new TextEncoder();
+
+function jsonData(t: OutputTensor): unknown[] {
+  const d = t.data;
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, Number);
+  return Array.from(d as Float32Array);
+}
+
+/** Encodes a response, each output in JSON or binary as the request asked (Triton's rules). */
+export function encodeInferResponse(
+  model: string,
+  version: string,
+  req: ParsedInferRequest,
+  tensors: OutputTensor[],
+): EncodedResponse {
+  const allBinary = req.parameters.binary_data_output === true;
+  const chunks: Uint8Array[] = [];
+  const outputs: ResponseOutput[] = tensors.map((t) => {
+    const asked = req.outputs.find((o) => o.name === t.name);
+    const binary = asked?.binary ?? allBinary;
+    if (!binary) return { name: t.name, datatype: t.datatype, shape: t.shape, data: jsonData(t) };
+    const bytes = t.datatype === 'BYTES' ? encodeBytesElements(t.data as unknown as Uint8Array[]) : tensorBytes(t.data);
+    chunks.push(bytes);
+    return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { binary_data_size: bytes.byteLength } };
+  });
+  const header: InferResponseHeader = { model_name: model, model_version: version, outputs };
+  if (req.id !== undefined) header.id = req.id;
+  const json = JSON.stringify(header);
+  if (!chunks.length) return { body: json };
+  const head = textEncoder.encode(json);
+  let total = head.length;
+  for (const c of chunks) total += c.length;
+  const body = new Uint8Array(total);
+  body.set(head, 0);
+  let off = head.length;
+  for (const c of chunks) {
+    body.set(c, off);
+    off += c.length;
+  }
+  return { body, headerLength: head.length };
+}
+
+/** Bytes of one BYTES element, whichever protocol it came in. */
+export function bytesOf(e: BytesElement): Uint8Array {
+  return typeof e === 'string' ? textEncoder.encode(e) : e;
+}

@@ -1,0 +1,179 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InferenceError, invalidArgument, notFound, unavailable } from '../../shared/errors';
+import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
+import type { Metrics } from '../stats/metrics';
+import type { ServedModel } from '../models/types';
+import { CancelledError } from '../batching/dynamicBatcher';
+import type { ByteBudget } from './byteBudget';
+import { encodeInferResponse, parseBinaryBody, toParsedRequest, type ParsedInferRequest } from './inferCodec';
+import { readBody, tooLarge } from './readBody';
+import { sendError, sendJson } from './respond';
+import { Router, type RouteContext } from './router';
+
+/** Header the gateway authenticates itself with; required when the backend runs with --require-token. */
+export const GATEWAY_TOKEN_HEADER = 'x-siglip-gateway-token';
+
+/** Everything the routes need, resolved at start-up. */
+export interface BackendContext {
+  serverName: string;
+  serverVersion: string;
+  models: Map<string, ServedModel>;
+  metrics: Metrics;
+  budget: ByteBudget;
+  maxBodyBytes: number;
+  /** Decodes a JSON request body (big ones off the event loop). */
+  decodeJson(body: Uint8Array): Promise<DecodedJsonRequest>;
+  /** Decodes a small JSON header inline. */
+  decodeJsonInline(body: Uint8Array): DecodedJsonRequest;
+  requireToken?: string;
+  state: { ready: boolean; shuttingDown: boolean };
+  log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** Extra routes (e.g. /v1/embeddings) registered by other layers. */
+  extraRoutes?: (router: Router, ctx: BackendContext) => void;
+}
+
+const nowNs = () => performance.now() * 1e6;
+
+/** Builds the KServe v2 router over the loaded models. */
+export function buildRouter(ctx: BackendContext): Router {
+  const r = new Router();
+  const model = (p: Record<string, string>): ServedModel => {
+    const m = ctx.models.get(p.model);
+    if (!m) throw notFound(`Request for unknown model: '${p.model}' is not found`);
+    if (p.version !== undefined && p.version !== m.version) {
+      throw notFound(`Request for unknown model: '${p.model}' version ${p.version} is not found`);
+    }
+    return m;
+  };
+  const both = (method: string, suffix: string, h: (c: RouteContext, m: ServedModel) => Promise<void> | void) => {
+    r.add(method, `/v2/models/:model${suffix}`, (c) => h(c, model(c.params)));
+    r.add(method, `/v2/models/:model/versions/:version${suffix}`, (c) => h(c, model(c.params)));
+  };
+
+  r.add('GET', '/v2', ({ res }) =>
+    sendJson(res, 200, {
+      name: ctx.serverName,
+      version: ctx.serverVersion,
+      extensions: ['classification', 'binary_tensor_data', 'statistics', 'model_configuration', 'model_repository'],
+    }),
+  );
+  r.add('GET', '/v2/health/live', ({ res }) => sendJson(res, ctx.state.shuttingDown ? 503 : 200, ''));
+  r.add('GET', '/v2/health/ready', ({ res }) => sendJson(res, isReady(ctx) ? 200 : 503, ''));
+  r.add('GET', '/v2/models/stats', ({ res }) =>
+    sendJson(res, 200, { model_stats: [...ctx.models.values()].map((m) => m.stats.toJSON(m.name, m.version)) }),
+  );
+  r.add('POST', '/v2/repository/index', ({ res }) =>
+    sendJson(res, 200, [...ctx.models.values()].map((m) => ({ name: m.name, version: m.version, state: m.ready ? 'READY' : 'UNAVAILABLE', reason: '' }))),
+  );
+  both('GET', '', ({ res }, m) => sendJson(res, 200, m.metadata()));
+  both('GET', '/ready', ({ res }, m) => sendJson(res, m.ready && !ctx.state.shuttingDown ? 200 : 503, ''));
+  both('GET', '/config', ({ res }, m) => sendJson(res, 200, m.config));
+  both('GET', '/stats', ({ res }, m) => sendJson(res, 200, { model_stats: [m.stats.toJSON(m.name, m.version)] }));
+  both('POST', '/infer', (c, m) => infer(ctx, c, m));
+  r.add('GET', '/metrics', async ({ res }) => {
+    const text = await ctx.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+    res.end(text);
+  });
+  ctx.extraRoutes?.(r, ctx);
+  return r;
+}
+
+function isReady(ctx: BackendContext): boolean {
+  if (ctx.state.shuttingDown || !ctx.state.ready) return false;
+  for (const m of ctx.models.values()) if (!m.ready) return false;
+  return true;
+}
+
+/** Checks the gateway's shared secret in constant time. */
+export function checkToken(ctx: BackendContext, req: IncomingMessage): void {
+  if (!ctx.requireToken) return;
+  const got = Buffer.from(String(req.headers[GATEWAY_TOKEN_HEADER] ?? ''));
+  const want = Buffer.from(ctx.requireToken);
+  if (got.length !== want.length || !timingSafeEqual(got, want)) {
+    throw new InferenceError('UNAUTHENTICATED', `missing or wrong ${GATEWAY_TOKEN_HEADER} header`);
+  }
+}
+
+/** Reads and decodes a body under the admission budget. */
+export async function readInferRequest(ctx: BackendContext, req: IncomingMessage): Promise<ParsedInferRequest> {
+  const declared = Number(req.headers['content-length'] ?? ctx.maxBodyBytes);
+  if (declared > ctx.maxBodyBytes) {
+    req.resume();
+    throw tooLarge(declared, ctx.maxBodyBytes);
+  }
+  const release = await ctx.budget.acquire(Number.isFinite(declared) ? declared : ctx.maxBodyBytes);
+  try {
+    const body = await readBody(req, ctx.maxBodyBytes);
+    const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] as string | undefined;
+    if (headerLength !== undefined) return parseBinaryBody(body, headerLength, ctx.decodeJsonInline);
+    checkContentType(req);
+    return toParsedRequest(await ctx.decodeJson(body), null);
+  } finally {
+    release();
+  }
+}
+
+function checkContentType(req: IncomingMessage): void {
+  const type = req.headers['content-type'];
+  // Triton's clients send application/json or nothing; binary bodies come with the header handled above.
+  if (type && !/^application\/(json|octet-stream)\b|^text\/plain\b/i.test(type)) {
+    throw new InferenceError('UNSUPPORTED_MEDIA_TYPE', `unsupported content type '${type}': send application/json, or the binary extension`);
+  }
+}
+
+/** Resolves the queue timeout for a request under the model's queue policy, in ms (0 = none). */
+export function queueTimeoutMs(m: ServedModel, parameters: Record<string, unknown>): number {
+  const policy = m.config.dynamic_batching?.default_queue_policy;
+  const fallback = (policy?.default_timeout_microseconds ?? 0) / 1000;
+  const asked = parameters.timeout;
+  if (asked === undefined) return fallback;
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked < 0) throw invalidArgument('parameter timeout must be a non-negative number of microseconds');
+  return policy?.allow_timeout_override ? asked / 1000 : fallback;
+}
+
+async function infer(ctx: BackendContext, { req, res }: RouteContext, m: ServedModel): Promise<void> {
+  const start = nowNs();
+  const abort = new AbortController();
+  // The client went away before we answered: drop its request if it has not been dispatched yet.
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  try {
+    if (ctx.state.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
+    const parsed = await readInferRequest(ctx, req);
+    const outputs = await m.infer(parsed.inputs, {
+      timeoutMs: queueTimeoutMs(m, parsed.parameters),
+      signal: abort.signal,
+      parameters: parsed.parameters,
+      outputs: parsed.outputs.map((o) => o.name),
+    });
+    const encoded = encodeInferResponse(m.name, m.version, parsed, outputs);
+    if (encoded.headerLength !== undefined) {
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': encoded.headerLength,
+        'content-length': (encoded.body as Uint8Array).byteLength,
+      });
+      res.end(encoded.body);
+    } else {
+      sendJson(res, 200, encoded.body as string);
+    }
+    recordOutcome(m, start, null);
+  } catch (err) {
+    if (err instanceof CancelledError) {
+      res.destroy();
+      return;
+    }
+    recordOutcome(m, start, err);
+    sendError(res, err);
+  }
+}
+
+function recordOutcome(m: ServedModel, start: number, err: unknown): void {
+  const ns = nowNs() - start;
+  if (err === null) m.telemetry.requestSucceeded(ns);
+  else m.telemetry.requestFailed(ns, err instanceof InferenceError ? err.reason.toLowerCase() : 'internal');
+}

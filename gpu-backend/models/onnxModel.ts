@@ -1,0 +1,193 @@
+import { DynamicBatcher, type QueuedRequest } from '../batching/dynamicBatcher';
+import type { Clock } from '../batching/clock';
+import type { ModelConfig } from '../config/modelConfig';
+import type { ModelRunner, RunnerTensor, TensorData } from '../runtime/types';
+import type { ModelTelemetry } from '../stats/telemetry';
+import { metadataShape, selectOutputs, tensorSpec, validateInputs, type TensorSpec } from './tensorSpec';
+import type { InferContext, InputTensor, ModelMetadata, OutputTensor, ServedModel } from './types';
+
+type Ctor = { new (n: number): TensorData };
+const ARRAY_OF: Record<string, Ctor> = {
+  FP32: Float32Array,
+  INT64: BigInt64Array,
+  INT32: Int32Array,
+  UINT8: Uint8Array,
+  FP16: Uint16Array,
+};
+
+/** Rows of each input for one queued request. */
+export type RowInputs = Record<string, TensorData>;
+/** Rows of each output for one request. */
+export type RowOutputs = Record<string, TensorData>;
+
+interface Prepared {
+  rows: number;
+  inputs: Record<string, RunnerTensor>;
+  inputNs: number;
+}
+
+const nowNs = () => performance.now() * 1e6;
+
+/**
+ * A model backed by ONNX Runtime sessions (one per instance) behind one dynamic batcher.
+ * siglip_vision and siglip_text are instances of this class; pipelines feed it rows through `enqueueRows`.
+ */
+export class OnnxModel implements ServedModel {
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
+  readonly batcher: DynamicBatcher<RowInputs, RowOutputs, Prepared>;
+  ready = false;
+  // Two input buffers per instance: one is filled while the other's batch runs.
+  private readonly buffers: Array<[Record<string, TensorData>, Record<string, TensorData>]>;
+  private readonly slot: number[];
+
+  constructor(
+    readonly name: string,
+    readonly version: string,
+    readonly config: ModelConfig,
+    private readonly runners: ModelRunner[],
+    readonly telemetry: ModelTelemetry,
+    clock?: Clock,
+  ) {
+    this.inputs = config.input.map(tensorSpec);
+    this.outputs = config.output.map(tensorSpec);
+    for (const s of [...this.inputs, ...this.outputs]) {
+      if (s.rowSize < 0) throw new Error(`${name}: ${s.name} must have fixed dims for batching`);
+      if (!ARRAY_OF[s.datatype]) throw new Error(`${name}: ${s.name} has unsupported datatype ${s.datatype}`);
+    }
+    const max = config.max_batch_size;
+    const alloc = () => Object.fromEntries(this.inputs.map((s) => [s.name, new ARRAY_OF[s.datatype](max * s.rowSize)]));
+    this.buffers = runners.map(() => [alloc(), alloc()]);
+    this.slot = runners.map(() => 0);
+    const db = config.dynamic_batching;
+    this.batcher = new DynamicBatcher(
+      {
+        maxBatchSize: max,
+        preferredBatchSizes: db?.preferred_batch_size ?? [],
+        // Without dynamic_batching, Triton runs each request as it comes.
+        maxQueueDelayMs: (db?.max_queue_delay_microseconds ?? 0) / 1000,
+        maxQueueSize: db?.default_queue_policy.max_queue_size ?? 0,
+        instances: runners.length,
+        clock,
+      },
+      { prepare: (reqs, i) => this.prepare(reqs, i), run: (p, reqs, i) => this.runBatch(p, reqs, i) },
+    );
+  }
+
+  get stats() {
+    return this.telemetry.stats;
+  }
+
+  /** Execution provider of the first instance. */
+  get provider(): string {
+    return this.runners[0]?.provider ?? 'none';
+  }
+
+  metadata(): ModelMetadata {
+    return {
+      name: this.name,
+      versions: [this.version],
+      platform: this.config.platform,
+      inputs: this.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: metadataShape(s) })),
+      outputs: this.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: metadataShape(s) })),
+    };
+  }
+
+  async infer(inputs: InputTensor[], ctx: InferContext): Promise<OutputTensor[]> {
+    const batch = validateInputs(this.name, this.config, this.inputs, inputs);
+    const wanted = selectOutputs(this.name, this.outputs, ctx.outputs);
+    const rows: RowInputs = {};
+    for (const t of inputs) rows[t.name] = t.data as TensorData;
+    const out = await this.enqueueRows(rows, batch, ctx);
+    return wanted.map((s) => ({ name: s.name, datatype: s.datatype, shape: [batch, ...s.dims], data: out[s.name] }));
+  }
+
+  /**
+   * Queues `batch` rows; a request larger than max_batch_size is split into chunks that batch independently,
+   * and their outputs are joined back in order.
+   */
+  async enqueueRows(rows: RowInputs, batch: number, ctx: Pick<InferContext, 'timeoutMs' | 'signal'>): Promise<RowOutputs> {
+    const max = this.config.max_batch_size;
+    const opts = { timeoutMs: ctx.timeoutMs, signal: ctx.signal };
+    if (batch <= max) return this.batcher.enqueue(rows, batch, opts);
+    const parts: Promise<RowOutputs>[] = [];
+    for (let start = 0; start < batch; start += max) {
+      const n = Math.min(max, batch - start);
+      const chunk: RowInputs = {};
+      for (const s of this.inputs) chunk[s.name] = rows[s.name].subarray(start * s.rowSize, (start + n) * s.rowSize) as TensorData;
+      parts.push(this.batcher.enqueue(chunk, n, opts));
+    }
+    const done = await Promise.all(parts);
+    const joined: RowOutputs = {};
+    for (const s of this.outputs) {
+      const dst = new ARRAY_OF[s.datatype](batch * s.rowSize);
+      let off = 0;
+      for (const part of done) {
+        dst.set(part[s.name] as never, off);
+        off += part[s.name].length;
+      }
+      joined[s.name] = dst;
+    }
+    return joined;
+  }
+
+  private prepare(reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Prepared {
+    const t0 = nowNs();
+    let rows = 0;
+    for (const r of reqs) rows += r.size;
+    const inputs: Record<string, RunnerTensor> = {};
+    if (reqs.length === 1) {
+      // One request: hand its own arrays to the runtime, no copy.
+      for (const s of this.inputs) inputs[s.name] = { data: reqs[0].input[s.name], dims: [rows, ...s.dims] };
+    } else {
+      const buf = this.buffers[instance][this.slot[instance]];
+      this.slot[instance] ^= 1;
+      for (const s of this.inputs) {
+        const dst = buf[s.name];
+        let off = 0;
+        for (const r of reqs) {
+          dst.set(r.input[s.name] as never, off);
+          off += r.input[s.name].length;
+        }
+        inputs[s.name] = { data: dst.subarray(0, off) as TensorData, dims: [rows, ...s.dims] };
+      }
+    }
+    for (const r of reqs) this.telemetry.queued((r.dispatchedAt - r.enqueuedAt) * 1e6);
+    this.telemetry.pending(this.batcher.pending);
+    return { rows, inputs, inputNs: nowNs() - t0 };
+  }
+
+  private async runBatch(p: Prepared, reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Promise<RowOutputs[]> {
+    const t1 = nowNs();
+    const result = await this.runners[instance].run(p.inputs, this.outputs.map((s) => s.name));
+    const t2 = nowNs();
+    const outs: RowOutputs[] = reqs.map(() => ({}));
+    for (const s of this.outputs) {
+      const data = result[s.name].data;
+      const expected = p.rows * s.rowSize;
+      if (data.length !== expected) throw new Error(`${this.name}: ${s.name} has ${data.length} values, expected ${expected}`);
+      let off = 0;
+      reqs.forEach((r, i) => {
+        const n = r.size * s.rowSize;
+        outs[i][s.name] = data.subarray(off, off + n) as TensorData;
+        off += n;
+      });
+    }
+    this.telemetry.executed(p.rows, reqs.length, p.inputNs, t2 - t1, nowNs() - t2);
+    return outs;
+  }
+
+  async warmup(): Promise<void> {
+    // Each instance runs one row directly (not through the batcher, so statistics start clean).
+    const inputs: Record<string, RunnerTensor> = {};
+    for (const s of this.inputs) inputs[s.name] = { data: new ARRAY_OF[s.datatype](s.rowSize), dims: [1, ...s.dims] };
+    await Promise.all(this.runners.map((r) => r.run(inputs, this.outputs.map((s) => s.name))));
+    this.ready = true;
+  }
+
+  async close(): Promise<void> {
+    this.ready = false;
+    await this.batcher.drain();
+    await Promise.all(this.runners.map((r) => r.release()));
+  }
+}

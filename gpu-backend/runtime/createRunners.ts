@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import type { RepositoryEntry } from '../config/modelRepository';
+import { createOrtRunner } from './ortRunner';
+import type { ModelRunner } from './types';
+
+/** Provider and naming settings read from a model's config `parameters`. */
+export interface RuntimeParameters {
+  providers: string[];
+  strict: boolean;
+  inputNames: Record<string, string>;
+  outputNames: Record<string, string>;
+  deviceId?: number;
+  intraOpThreads?: number;
+}
+
+const list = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+const record = (v: unknown): Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : typeof v === 'string' ? JSON.parse(v) : {};
+const bool = (v: unknown) => v === true || v === 'true';
+const int = (v: unknown) => (v === undefined ? undefined : Number(v));
+
+/** Reads the runtime settings of a model's config, with the CLI's overrides applied. */
+export function runtimeParameters(entry: RepositoryEntry, overrides: { providers?: string[]; strict?: boolean }): RuntimeParameters {
+  const p = entry.config.parameters;
+  const kind = entry.config.instance_group[0]?.kind ?? 'KIND_AUTO';
+  let providers = overrides.providers ?? list(p.execution_providers) ?? ['cuda', 'cpu'];
+  if (kind === 'KIND_CPU') providers = ['cpu'];
+  return {
+    providers,
+    strict: overrides.strict || bool(p.strict_execution_provider),
+    inputNames: record(p.onnx_input_names),
+    outputNames: record(p.onnx_output_names),
+    deviceId: int(p.cuda_device_id),
+    intraOpThreads: int(p.intra_op_num_threads),
+  };
+}
+
+/** Opens one session per instance_group count for an ONNX model. */
+export async function createRunners(
+  entry: RepositoryEntry,
+  params: RuntimeParameters,
+  onFallback: (msg: string) => void,
+): Promise<ModelRunner[]> {
+  const count = entry.config.instance_group.reduce((n, g) => n + g.count, 0);
+  const runners: ModelRunner[] = [];
+  let fallbackLogged = false;
+  for (let i = 0; i < count; i++) {
+    runners.push(
+      await createOrtRunner({
+        modelPath: join(entry.versionDir, 'model.onnx'),
+        providers: params.providers,
+        strictProvider: params.strict,
+        inputNames: params.inputNames,
+        outputNames: params.outputNames,
+        deviceId: params.deviceId,
+        intraOpThreads: params.intraOpThreads,
+        onFallback: (msg) => {
+          if (!fallbackLogged) onFallback(msg);
+          fallbackLogged = true;
+        },
+      }),
+    );
+  }
+  return runners;
+}

@@ -1,0 +1,128 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { InferenceError, notFound } from '../shared/errors';
+import { backendOptionsSchema, type BackendOptions, type BackendOptionsInput } from './config/backendOptions';
+import { loadModelRepository, type RepositoryEntry } from './config/modelRepository';
+import { ByteBudget } from './http/byteBudget';
+import { sendError } from './http/respond';
+import { buildRouter, checkToken, type BackendContext } from './http/routes';
+import { OnnxModel } from './models/onnxModel';
+import type { ServedModel } from './models/types';
+import { createRunners, runtimeParameters } from './runtime/createRunners';
+import { Metrics } from './stats/metrics';
+import { ModelTelemetry } from './stats/telemetry';
+import { createDecoders } from './workers/decoders';
+import { createPipelineModel } from './models/pipelines';
+
+export const SERVER_NAME = 'siglip-serve';
+export const SERVER_VERSION = '0.1.0';
+
+/** A running backend. */
+export interface Backend {
+  url: string;
+  port: number;
+  server: Server;
+  models: Map<string, ServedModel>;
+  options: BackendOptions;
+  /** Stops accepting, finishes what was accepted, then releases everything. */
+  close(): Promise<void>;
+}
+
+/** Loads the model repository, warms every model up, and serves the KServe v2 API. */
+export async function startBackend(input: BackendOptionsInput = {}, logger?: Logger): Promise<Backend> {
+  const options = backendOptionsSchema.parse(input);
+  const log = logger ?? pino({ level: options.logLevel, base: { service: 'backend' } });
+  const metrics = new Metrics();
+  const entries = await loadModelRepository(options.modelRepository);
+  const decoders = createDecoders(options);
+  const models = new Map<string, ServedModel>();
+  const state = { ready: false, shuttingDown: false };
+
+  // ONNX models first: pipelines wrap them.
+  const order = (e: RepositoryEntry) => (e.config.platform === 'onnxruntime_onnx' ? 0 : 1);
+  for (const entry of [...entries].sort((a, b) => order(a) - order(b))) {
+    const telemetry = new ModelTelemetry(metrics, entry.name, entry.version);
+    if (entry.config.platform === 'onnxruntime_onnx') {
+      const params = runtimeParameters(entry, { providers: options.providers, strict: options.strictProvider });
+      const runners = await createRunners(entry, params, (msg) => log.warn({ model: entry.name }, msg));
+      const model = new OnnxModel(entry.name, entry.version, entry.config, runners, telemetry);
+      log.info({ model: entry.name, version: entry.version, provider: model.provider, instances: runners.length }, 'model loaded');
+      models.set(entry.name, model);
+    } else {
+      models.set(entry.name, await createPipelineModel(entry, models, telemetry, decoders.pool));
+      log.info({ model: entry.name, version: entry.version, target: entry.config.parameters.target_model }, 'pipeline loaded');
+    }
+  }
+  for (const m of models.values()) await m.warmup();
+  state.ready = true;
+
+  const ctx: BackendContext = {
+    serverName: SERVER_NAME,
+    serverVersion: SERVER_VERSION,
+    models,
+    metrics,
+    budget: new ByteBudget(options.maxInflightBodyBytes, options.maxWaitingBodies),
+    maxBodyBytes: options.maxBodyBytes,
+    decodeJson: decoders.decodeJson,
+    decodeJsonInline: decoders.decodeJsonInline,
+    requireToken: options.requireToken,
+    state,
+    log,
+  };
+  const router = buildRouter(ctx);
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, (req, res) => handle(req, res));
+
+  let inflight = 0;
+  let idle: (() => void) | null = null;
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    inflight++;
+    res.once('close', () => {
+      if (--inflight === 0) idle?.();
+    });
+    const path = (req.url ?? '/').split('?')[0];
+    if (state.shuttingDown) res.setHeader('connection', 'close');
+    try {
+      const m = router.match(req.method ?? 'GET', path);
+      if (!('handler' in m)) {
+        req.resume();
+        throw m.methodMismatch ? new InferenceError('INVALID_ARGUMENT', `method ${req.method} not allowed for ${path}`) : notFound(`no route for ${req.method} ${path}`);
+      }
+      if (!path.startsWith('/v2/health/')) checkToken(ctx, req);
+      await m.handler({ req, res, params: m.params });
+    } catch (err) {
+      const status = sendError(res, err);
+      if (status >= 500) log.error({ err, path }, 'request failed');
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  log.info({ url, models: [...models.keys()] }, 'backend ready');
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      state.shuttingDown = true;
+      // Stop accepting; idle keep-alive sockets go now, busy ones after their response (connection: close).
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Every request already accepted finishes with the models still running, then the models drain.
+      if (inflight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => (idle = resolve)),
+          new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref()),
+        ]);
+      }
+      for (const m of [...models.values()].reverse()) await m.close();
+      server.closeAllConnections();
+      await stopped;
+      await decoders.close();
+      log.info('backend stopped');
+    })());
+  return { url, port, server, models, options, close };
+}

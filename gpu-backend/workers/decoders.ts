@@ -1,0 +1,29 @@
+import { decodeJsonInferRequest, type DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
+import type { BackendOptions } from '../config/backendOptions';
+import { WorkerPool } from './workerPool';
+
+/** JSON request decoding for the HTTP layer: small bodies inline, big ones in the worker pool. */
+export interface Decoders {
+  pool: WorkerPool | null;
+  decodeJson(body: Uint8Array): Promise<DecodedJsonRequest>;
+  decodeJsonInline(body: Uint8Array): DecodedJsonRequest;
+  close(): Promise<void>;
+}
+
+/** Creates the decoders and their worker pool, sized by options.workers. */
+export function createDecoders(options: Pick<BackendOptions, 'workers' | 'workerThresholdBytes'>): Decoders {
+  const pool = options.workers > 0 ? new WorkerPool({ size: options.workers }) : null;
+  return {
+    pool,
+    decodeJsonInline: decodeJsonInferRequest,
+    async decodeJson(body) {
+      if (!pool || body.byteLength < options.workerThresholdBytes) return decodeJsonInferRequest(body);
+      // The body's buffer moves to the worker without a copy; the decoded typed arrays move back.
+      const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+      return (await pool.run('decodeJsonInferRequest', owned.buffer, [owned.buffer])) as DecodedJsonRequest;
+    },
+    close: async () => {
+      await pool?.close();
+    },
+  };
+}
