@@ -37,7 +37,7 @@ async function createSession(opts: OrtRunnerOptions, providers: string[]): Promi
   return ort.InferenceSession.create(opts.modelPath, {
     executionProviders: providers.map((p) => providerConfig(p, opts.deviceId)),
     graphOptimizationLevel: 'all',
-    intraOpNumThreads: opts.intraOpThreads,
+    ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
     // ORT's own logger would print a multi-line native error for a missing provider; we log one line instead.
     logSeverityLevel: 3,
   });

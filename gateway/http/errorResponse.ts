@@ -1,0 +1,10 @@
+/** The gateway's one mapping from errors to `{"error": ...}` responses (status from shared/errors). */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { toErrorResponse } from '../../shared/errors';
+
+/** JSON error response for any thrown value; unknown errors never carry their stack. */
+export function errorResponse(c: Context, err: unknown, headers?: Record<string, string>): Response {
+  const { status, body } = toErrorResponse(err);
+  return c.json(body, status as ContentfulStatusCode, headers);
+}

@@ -1,0 +1,80 @@
+/**
+ * The tenant's token bucket: takes `c.var.cost` tokens, answers 429 with `Retry-After` when they are
+ * not there, and puts `RateLimit-Limit/Remaining/Reset` on every answer it lets through.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { InferenceError } from '../../../shared/errors';
+import { errorResponse } from '../../http/errorResponse';
+import type { GatewayEnv } from '../../http/env';
+import type { RateDecision, RateLimiter } from '../../types';
+
+/** What happens when the limiter cannot be reached: refuse (503, the default) or let traffic through. */
+export type LimiterFailureMode = 'closed' | 'open';
+
+/** Options of `rateLimit`. */
+export interface RateLimitOptions {
+  limiter: RateLimiter;
+  onLimiterError?: LimiterFailureMode;
+}
+
+/**
+ * Runs a validation step; an InferenceError it throws is kept in `c.var.rejection` and answered by the
+ * rate limiter, so rejected requests are charged one token and carry RateLimit headers too.
+ */
+export async function deferRejection(c: Context<GatewayEnv>, step: () => Promise<void> | void): Promise<void> {
+  if (c.get('rejection')) return;
+  try {
+    await step();
+  } catch (err) {
+    if (!(err instanceof InferenceError)) throw err;
+    c.set('rejection', err);
+  }
+}
+
+function rateHeaders(d: RateDecision): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(d.limit),
+    'RateLimit-Remaining': String(d.remaining),
+    'RateLimit-Reset': String(d.resetSeconds),
+  };
+}
+
+/** Middleware factory; fails closed unless told otherwise. */
+export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayEnv> {
+  const { limiter } = options;
+  const failOpen = options.onLimiterError === 'open';
+  return async function rateLimit(c, next) {
+    const tenant = c.get('tenant');
+    let rejection = c.get('rejection');
+    let cost = rejection ? 1 : c.get('cost') ?? 1;
+    if (cost > tenant.burst) {
+      rejection = new InferenceError(
+        'PAYLOAD_TOO_LARGE',
+        `a batch of ${cost} exceeds tenant '${tenant.name}' burst of ${tenant.burst}; send at most ${tenant.burst} per request`,
+      );
+      cost = 1;
+    }
+    let decision: RateDecision;
+    try {
+      decision = await limiter.take(tenant, cost);
+    } catch {
+      if (!failOpen) {
+        return errorResponse(c, new InferenceError('UNAVAILABLE', 'rate limiter unavailable; try again shortly'), { 'Retry-After': '1' });
+      }
+      // Fail-open: serve without a quota answer (and so without RateLimit headers).
+      if (rejection) return errorResponse(c, rejection);
+      return next();
+    }
+    const headers = rateHeaders(decision);
+    if (!decision.allowed) {
+      return errorResponse(
+        c,
+        new InferenceError('RATE_LIMITED', `rate limit exceeded: this request needs ${cost} token(s); retry in ${decision.retryAfterSeconds} s`),
+        { ...headers, 'Retry-After': String(decision.retryAfterSeconds) },
+      );
+    }
+    if (rejection) return errorResponse(c, rejection, headers);
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  };
+}

@@ -1,0 +1,43 @@
+/** The tasks a worker thread can run, by kind; add a handler here to make it available to every WorkerPool. */
+import { decodeJsonInferRequest } from '../../shared/codec/jsonInferRequest';
+import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
+
+/** A handler's answer: the result, and the buffers inside it to move back to the caller without copying. */
+export interface TaskOutput<R> {
+  result: R;
+  transfer?: ArrayBuffer[];
+}
+
+/** A task handler: runs in a worker thread, or inline through runTaskInline. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskHandler = (payload: any) => TaskOutput<unknown> | Promise<TaskOutput<unknown>>;
+
+/** kind → handler; a tasks module exports such a table as `TASKS`. */
+export type TaskTable = Record<string, TaskHandler>;
+
+/** The payload type of a task kind. */
+export type TaskPayload<T extends TaskTable, K extends keyof T> = Parameters<T[K]>[0];
+
+/** The result type of a task kind. */
+export type TaskResult<T extends TaskTable, K extends keyof T> = Awaited<ReturnType<T[K]>>['result'];
+
+/** The buffers of a decoded request's typed arrays, each listed once, for the transfer list. */
+export function tensorBuffers(decoded: DecodedJsonRequest): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const t of decoded.tensors) {
+    if (t.data && !Array.isArray(t.data)) buffers.add(t.data.buffer as ArrayBuffer);
+  }
+  return [...buffers];
+}
+
+/** The production task table. */
+export const TASKS = {
+  /** JSON infer request body (its ArrayBuffer, transferred in) → decoded request (typed arrays transferred out). */
+  decodeJsonInferRequest(body: ArrayBufferLike): TaskOutput<DecodedJsonRequest> {
+    const decoded = decodeJsonInferRequest(new Uint8Array(body));
+    return { result: decoded, transfer: tensorBuffers(decoded) };
+  },
+} satisfies TaskTable;
+
+/** Kinds of the production table. */
+export type TaskKind = keyof typeof TASKS;
