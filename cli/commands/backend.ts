@@ -19,6 +19,7 @@ export function addBackendOptions(cmd: Command): Command {
     .option('--strict', 'refuse to start if a model cannot use its first execution provider', false)
     .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', int)
     .addOption(new Option('--require-token <secret>', 'refuse requests without this x-siglip-gateway-token header').env('SIGLIP_GATEWAY_TOKEN'))
+    .addOption(new Option('--json-decoder <kind>', 'JSON tensor decoder (naive is the benchmark baseline)').choices(['fast', 'naive']).default('fast').hideHelp())
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'));
 }
 
@@ -32,6 +33,7 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
     strictProvider: Boolean(o.strict),
     workers: o.workers as number | undefined,
     requireToken: o.requireToken as string | undefined,
+    jsonDecoder: o.jsonDecoder as 'fast' | 'naive',
     logLevel: o.logLevel as BackendOptionsInput['logLevel'],
   };
 }

@@ -12,7 +12,7 @@ export function fetchTransport(fetchImpl: typeof fetch = (input, init) => fetch(
       return await fetchImpl(target.url + req.path, {
         method: req.method,
         headers: req.headers,
-        body: req.body,
+        body: req.body as BodyInit | undefined,
         signal,
         redirect: 'manual',
       });

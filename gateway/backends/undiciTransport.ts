@@ -69,7 +69,7 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): UndiciTransp
     }
     // Replies are embeddings and metadata (kilobytes): one read beats a web-stream adapter per chunk.
     const body = res.statusCode === 204 || res.statusCode === 304 ? null : await res.body.bytes();
-    return new Response(body, { status: res.statusCode, headers });
+    return new Response(body as BodyInit | null, { status: res.statusCode, headers });
   }
 
   return {

@@ -21,6 +21,8 @@ export function parseModelPath(method: string, pathname: string): ModelRoute | u
   const m = MODEL_PATH.exec(pathname);
   if (!m) return undefined;
   const [, model, version, suffix] = m;
+  // `/v2/models/stats` is the backend's all-models statistics route, not a model (and not for tenants).
+  if (model === 'stats') return undefined;
   const action = (suffix ?? 'metadata') as ModelAction;
   const wanted = action === 'infer' ? 'POST' : 'GET';
   if (method !== wanted) return undefined;

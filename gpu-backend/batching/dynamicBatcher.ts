@@ -59,7 +59,9 @@ export class CancelledError extends Error {
 export class DynamicBatcher<I, O, P> {
   private readonly queue: QueuedRequest<I, O>[] = [];
   private queuedRows = 0;
-  private readonly idle: Array<(batch: QueuedRequest<I, O>[] | null) => void> = [];
+  private readonly idle: Array<{ instance: number; wake: (batch: QueuedRequest<I, O>[] | null) => void }> = [];
+  /** Instances with a batch computing right now. */
+  private readonly busy: boolean[];
   private readonly clock: Clock;
   private readonly preferred: number[];
   private timer: unknown = null;
@@ -77,6 +79,7 @@ export class DynamicBatcher<I, O, P> {
     if (opts.instances < 1) throw new Error('instances must be ≥ 1');
     this.clock = opts.clock ?? systemClock;
     this.preferred = [...new Set(opts.preferredBatchSizes.filter((s) => s <= opts.maxBatchSize))].sort((a, b) => b - a);
+    this.busy = Array.from({ length: opts.instances }, () => false);
     for (let i = 0; i < opts.instances; i++) this.loops.push(this.instanceLoop(i));
   }
 
@@ -127,7 +130,7 @@ export class DynamicBatcher<I, O, P> {
   private async instanceLoop(instance: number): Promise<void> {
     let previous: Promise<void> | null = null;
     for (;;) {
-      const batch = await this.nextBatch();
+      const batch = await this.nextBatch(instance);
       if (!batch) break;
       let prepared: P;
       try {
@@ -145,6 +148,7 @@ export class DynamicBatcher<I, O, P> {
 
   private async execute(prepared: P, batch: QueuedRequest<I, O>[], instance: number): Promise<void> {
     this.running++;
+    this.busy[instance] = true;
     try {
       const outputs = await this.handler.run(prepared, batch, instance);
       if (!Array.isArray(outputs) || outputs.length !== batch.length) {
@@ -155,13 +159,14 @@ export class DynamicBatcher<I, O, P> {
       for (const r of batch) r.reject(err);
     } finally {
       this.running--;
+      this.busy[instance] = false;
       this.pump();
     }
   }
 
-  private nextBatch(): Promise<QueuedRequest<I, O>[] | null> {
-    return new Promise((resolve) => {
-      this.idle.push(resolve);
+  private nextBatch(instance: number): Promise<QueuedRequest<I, O>[] | null> {
+    return new Promise((wake) => {
+      this.idle.push({ instance, wake });
       this.pump();
     });
   }
@@ -171,22 +176,28 @@ export class DynamicBatcher<I, O, P> {
     const now = this.clock.now();
     this.sweep(now);
     while (this.idle.length && this.queue.length) {
-      const target = this.dispatchSize(now);
+      // Prefer an instance with nothing running; a busy one only stages a full batch for when it is done.
+      const i = Math.max(0, this.idle.findIndex((w) => !this.busy[w.instance]));
+      const target = this.dispatchSize(now, this.busy[this.idle[i].instance]);
       if (target === 0) break;
       const batch = this.take(target, now);
-      this.idle.shift()!(batch);
+      this.idle.splice(i, 1)[0].wake(batch);
     }
     if (this.closing && !this.queue.length) {
-      for (const wake of this.idle.splice(0)) wake(null);
+      for (const w of this.idle.splice(0)) w.wake(null);
     }
     this.arm(now);
   }
 
-  /** Rows to dispatch now, or 0 to keep waiting. */
-  private dispatchSize(now: number): number {
+  /**
+   * Rows to dispatch now, or 0 to keep waiting. An instance still computing takes only a full batch, so a
+   * staged batch never closes early while more requests could still join it.
+   */
+  private dispatchSize(now: number, instanceBusy: boolean): number {
     const rows = this.queuedRows;
     const max = this.opts.maxBatchSize;
     if (rows >= max) return max;
+    if (instanceBusy && !this.closing) return 0;
     for (const p of this.preferred) if (rows >= p) return p;
     if (this.closing || now - this.queue[0].enqueuedAt >= this.opts.maxQueueDelayMs) return rows;
     return 0;
@@ -236,7 +247,7 @@ export class DynamicBatcher<I, O, P> {
   private arm(now: number): void {
     let at = Infinity;
     if (this.queue.length) {
-      if (this.idle.length) at = this.queue[0].enqueuedAt + this.opts.maxQueueDelayMs;
+      if (this.idle.some((w) => !this.busy[w.instance])) at = this.queue[0].enqueuedAt + this.opts.maxQueueDelayMs;
       for (const r of this.queue) if (r.deadline < at) at = r.deadline;
     }
     if (at === this.timerAt) return;

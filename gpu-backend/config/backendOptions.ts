@@ -18,6 +18,8 @@ export const backendOptionsSchema = z.object({
   maxWaitingBodies: z.number().int().min(0).default(4096),
   /** Worker threads for decoding and preprocessing; 0 decodes on the event loop. */
   workers: z.number().int().min(0).default(Math.max(1, availableParallelism())),
+  /** `naive` decodes JSON with JSON.parse on the event loop: the benchmark's baseline, not for production. */
+  jsonDecoder: z.enum(['fast', 'naive']).default('fast'),
   /** JSON bodies at least this large are decoded in a worker. */
   workerThresholdBytes: z.number().int().min(0).default(64 * 1024),
   /** Overrides every model's execution_providers, e.g. ["cpu"]. */

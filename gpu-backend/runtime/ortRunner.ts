@@ -40,6 +40,8 @@ async function createSession(opts: OrtRunnerOptions, providers: string[]): Promi
     ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
     // ORT's own logger would print a multi-line native error for a missing provider; we log one line instead.
     logSeverityLevel: 3,
+    // Spinning intra-op threads would burn the cores that decode and preprocess requests between batches.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
 }
 

@@ -1,4 +1,4 @@
-import { decodeJsonInferRequest, type DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
+import { decodeJsonInferRequest, decodeJsonInferRequestNaive, type DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
 import type { BackendOptions } from '../config/backendOptions';
 import { WorkerPool } from './workerPool';
 
@@ -11,8 +11,19 @@ export interface Decoders {
 }
 
 /** Creates the decoders and their worker pool, sized by options.workers. */
-export function createDecoders(options: Pick<BackendOptions, 'workers' | 'workerThresholdBytes'>): Decoders {
+export function createDecoders(options: Pick<BackendOptions, 'workers' | 'workerThresholdBytes' | 'jsonDecoder'>): Decoders {
   const pool = options.workers > 0 ? new WorkerPool({ size: options.workers }) : null;
+  if (options.jsonDecoder === 'naive') {
+    // The benchmark's baseline: JSON.parse on the event loop, as a naive Node server would do it.
+    return {
+      pool,
+      decodeJsonInline: decodeJsonInferRequestNaive,
+      decodeJson: async (body) => decodeJsonInferRequestNaive(body),
+      close: async () => {
+        await pool?.close();
+      },
+    };
+  }
   return {
     pool,
     decodeJsonInline: decodeJsonInferRequest,

@@ -114,6 +114,7 @@ const naiveConvert: DataConverter = (raw, input) => {
     const out = dt === 'INT64' ? new BigInt64Array(n) : new BigUint64Array(n);
     values.forEach((v, i) => {
       if (typeof v !== 'number') throw fail(i, 'is not a number');
+      if (!Number.isFinite(v)) throw fail(i, `is out of range for ${dt}`);
       if (!Number.isInteger(v)) throw fail(i, 'is not an integer');
       const big = BigInt(v);
       if (big < min || big > max) throw fail(i, `is out of range for ${dt}`);

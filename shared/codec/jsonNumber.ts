@@ -20,47 +20,49 @@ const ABOVE = 1 + 2 ** -49;
  */
 export function readFloat32(cur: JsonCursor): number {
   const b = cur.b;
-  const n = b.length;
   const start = cur.p;
   let p = start;
-  let c = p < n ? b[p] : -1;
+  // Reading past the end yields undefined, and undefined − 48 is NaN, which fails every digit test: no bounds checks.
+  let d = b[p] - 48;
   let neg = false;
-  if (c === 45) { neg = true; c = ++p < n ? b[p] : -1; }
+  if (d === -3) { neg = true; d = b[++p] - 48; }
   // The significand's first 15 significant digits go to `hi`, the next 4 to `lo`; more send us to parseToken.
   let hi = 0;
   let lo = 0;
   let sig = 0;
   let loDigits = 0;
   let frac = 0;
-  if (c === 48) c = ++p < n ? b[p] : -1;
-  else if (c >= 49 && c <= 57) {
+  if (d === 0) d = b[++p] - 48;
+  else if (d >= 1 && d <= 9) {
     do {
-      if (sig < 15) { hi = hi * 10 + (c - 48); sig++; }
-      else { if (sig < 19) { lo = lo * 10 + (c - 48); loDigits++; } sig++; }
-      c = ++p < n ? b[p] : -1;
-    } while (c >= 48 && c <= 57);
+      if (sig < 15) hi = hi * 10 + d;
+      else if (sig < 19) { lo = lo * 10 + d; loDigits++; }
+      sig++;
+      d = b[++p] - 48;
+    } while (d >= 0 && d <= 9);
   } else if (neg) { cur.p = p; throw cur.fail(); }
   else return NaN;
-  if (c === 46) {
-    c = ++p < n ? b[p] : -1;
-    if (!(c >= 48 && c <= 57)) { cur.p = p; throw cur.fail(); }
-    do {
-      frac++;
-      if (sig < 15) { hi = hi * 10 + (c - 48); if (hi !== 0) sig++; }
-      else { if (sig < 19) { lo = lo * 10 + (c - 48); loDigits++; } sig++; }
-      c = ++p < n ? b[p] : -1;
-    } while (c >= 48 && c <= 57);
+  if (d === -2) {
+    d = b[++p] - 48;
+    if (!(d >= 0 && d <= 9)) { cur.p = p; throw cur.fail(); }
+    const fracStart = p;
+    // Leading zeros of "0.000123" are not significant.
+    if (sig === 0) while (d === 0) d = b[++p] - 48;
+    while (d >= 0 && d <= 9 && sig < 15) { hi = hi * 10 + d; sig++; d = b[++p] - 48; }
+    while (d >= 0 && d <= 9 && sig < 19) { lo = lo * 10 + d; loDigits++; sig++; d = b[++p] - 48; }
+    while (d >= 0 && d <= 9) { sig++; d = b[++p] - 48; }
+    frac = p - fracStart;
   }
   let exp = 0;
-  if (c === 101 || c === 69) {
-    c = ++p < n ? b[p] : -1;
+  if (d === 53 || d === 21) {
+    d = b[++p] - 48;
     let expNeg = false;
-    if (c === 43 || c === 45) { expNeg = c === 45; c = ++p < n ? b[p] : -1; }
-    if (!(c >= 48 && c <= 57)) { cur.p = p; throw cur.fail(); }
+    if (d === -5 || d === -3) { expNeg = d === -3; d = b[++p] - 48; }
+    if (!(d >= 0 && d <= 9)) { cur.p = p; throw cur.fail(); }
     do {
-      if (exp < 1e6) exp = exp * 10 + (c - 48);
-      c = ++p < n ? b[p] : -1;
-    } while (c >= 48 && c <= 57);
+      if (exp < 1e6) exp = exp * 10 + d;
+      d = b[++p] - 48;
+    } while (d >= 0 && d <= 9);
     if (expNeg) exp = -exp;
   }
   cur.p = p;

@@ -73,20 +73,20 @@ function checkOutput(v: unknown, i: number): RequestOutput {
 /** Validates a parsed request body and converts each input's data; throws INVALID_ARGUMENT naming the field. */
 export function buildDecodedRequest(root: unknown, convert: DataConverter): DecodedJsonRequest {
   if (!isObject(root)) throw bad('request body must be a JSON object');
-  const header: InferRequestHeader = { inputs: [] };
-  if (root.id !== undefined) {
-    if (typeof root.id !== 'string') throw bad("'id' must be a string");
-    header.id = root.id;
-  }
+  if (root.id !== undefined && typeof root.id !== 'string') throw bad("'id' must be a string");
   const parameters = checkParameters(root.parameters, "'parameters'");
-  if (parameters) header.parameters = parameters;
   if (!Array.isArray(root.inputs)) throw bad("'inputs' must be an array");
   const rawInputs: unknown[] = root.inputs;
-  header.inputs = rawInputs.map(checkInput);
-  if (root.outputs !== undefined) {
-    if (!Array.isArray(root.outputs)) throw bad("'outputs' must be an array");
-    header.outputs = (root.outputs as unknown[]).map(checkOutput);
-  }
+  const inputs = rawInputs.map(checkInput);
+  if (root.outputs !== undefined && !Array.isArray(root.outputs)) throw bad("'outputs' must be an array");
+  const outputs = (root.outputs as unknown[] | undefined)?.map(checkOutput);
+  // Only the keys the client sent, in protocol order.
+  const header: InferRequestHeader = {
+    ...(root.id !== undefined && { id: root.id as string }),
+    ...(parameters && { parameters }),
+    inputs,
+    ...(outputs && { outputs }),
+  };
   const tensors = header.inputs.map((input, i): DecodedInput => {
     const raw = (rawInputs[i] as Record<string, unknown>).data;
     const base = { name: input.name, datatype: input.datatype, shape: input.shape };

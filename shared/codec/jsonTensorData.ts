@@ -156,6 +156,8 @@ export const BIGINT_RANGE = {
 /** Why `v` cannot be an element of an integer datatype, or '' when it can. */
 export function integerProblem(v: number, min: number, max: number, datatype: string): string {
   if (v !== v) return 'is not a number';
+  // JSON.parse turns 1e400 into Infinity; for an integer tensor that is a range problem, as 1e30 is.
+  if (!Number.isFinite(v)) return `is out of range for ${datatype}`;
   if (!Number.isInteger(v)) return 'is not an integer';
   if (v < min || v > max) return `is out of range for ${datatype}`;
   return '';

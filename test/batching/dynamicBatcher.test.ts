@@ -108,6 +108,24 @@ describe('DynamicBatcher', () => {
     expect(rec.batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
   });
 
+  it('lets requests keep joining the next batch while the instance is busy, unless that batch is already full', async () => {
+    const { batcher, rec, clock } = make({ maxBatchSize: 4, maxQueueDelayMs: 5 });
+    rec.hold();
+    void batcher.enqueue(1, 1);
+    void batcher.enqueue(2, 1);
+    await clock.advance(5);
+    expect(rec.batches).toEqual([[1, 2]]);
+    // The delay passes while batch 1 runs, but the next batch is not closed yet ...
+    void batcher.enqueue(3, 1);
+    void batcher.enqueue(4, 1);
+    await clock.advance(10);
+    void batcher.enqueue(5, 1);
+    rec.pending.shift()!();
+    await flush();
+    // ... so everything that arrived meanwhile goes out together once the instance is free.
+    expect(rec.batches).toEqual([[1, 2], [3, 4, 5]]);
+  });
+
   it('counts rows, not requests, against max_batch_size', async () => {
     const { batcher, rec, clock } = make({ maxBatchSize: 4, maxQueueDelayMs: 5 });
     const a = batcher.enqueue(1, 3);

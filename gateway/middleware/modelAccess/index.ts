@@ -4,7 +4,7 @@ import { InferenceError, notFound } from '../../../shared/errors';
 import type { ModelCatalog } from '../../backends/modelCatalog';
 import type { GatewayEnv } from '../../http/env';
 import type { TenantPolicy } from '../../types';
-import { deferRejection } from '../rateLimit/index';
+import { deferRejection } from '../../http/rejection';
 
 /** Options of `modelAccess`. */
 export interface ModelAccessOptions {

@@ -2,7 +2,7 @@
  * The tenant's token bucket: takes `c.var.cost` tokens, answers 429 with `Retry-After` when they are
  * not there, and puts `RateLimit-Limit/Remaining/Reset` on every answer it lets through.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { errorResponse } from '../../http/errorResponse';
 import type { GatewayEnv } from '../../http/env';
@@ -15,20 +15,6 @@ export type LimiterFailureMode = 'closed' | 'open';
 export interface RateLimitOptions {
   limiter: RateLimiter;
   onLimiterError?: LimiterFailureMode;
-}
-
-/**
- * Runs a validation step; an InferenceError it throws is kept in `c.var.rejection` and answered by the
- * rate limiter, so rejected requests are charged one token and carry RateLimit headers too.
- */
-export async function deferRejection(c: Context<GatewayEnv>, step: () => Promise<void> | void): Promise<void> {
-  if (c.get('rejection')) return;
-  try {
-    await step();
-  } catch (err) {
-    if (!(err instanceof InferenceError)) throw err;
-    c.set('rejection', err);
-  }
 }
 
 function rateHeaders(d: RateDecision): Record<string, string> {

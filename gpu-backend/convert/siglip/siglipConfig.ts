@@ -88,9 +88,6 @@ export function parseSiglipConfig(json: unknown, source = 'config.json'): Siglip
   for (const [name, t] of Object.entries(arch) as [string, VisionTowerConfig | TextTowerConfig][]) {
     if (t.hiddenSize % t.numHeads !== 0) throw new Error(`${source}: ${name} hidden_size ${t.hiddenSize} is not divisible by num_attention_heads ${t.numHeads}`);
   }
-  if (arch.vision && arch.vision.imageSize % arch.vision.patchSize !== 0) {
-    throw new Error(`${source}: image_size ${arch.vision.imageSize} is not a multiple of patch_size ${arch.vision.patchSize}`);
-  }
   return arch;
 }
 
@@ -121,7 +118,7 @@ function toText(c: z.output<typeof textSchema>): TextTowerConfig {
   };
 }
 
-/** Patches per side of the vision tower's grid. */
+/** Patches per side of the vision tower's grid; the strided Conv drops a remainder (so400m: 384 / 14 → 27). */
 export function gridSize(v: VisionTowerConfig): number {
-  return v.imageSize / v.patchSize;
+  return Math.floor(v.imageSize / v.patchSize);
 }

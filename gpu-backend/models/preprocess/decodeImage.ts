@@ -40,7 +40,8 @@ export async function decodeImageRgb8(bytes: Uint8Array, limits: ImageLimits, re
   const options: sharp.SharpOptions = { limitInputPixels: limits.maxPixels, ignoreIcc: true, autoOrient: false, pages: 1, page: 0 };
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, options).metadata();
+    // Header only; the pixel limit is checked below with a message that says what was too large.
+    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
   } catch (err) {
     throw invalidArgument(`not a decodable image (expected ${ACCEPTED_NAMES}): ${messageOf(err)}`);
   }

@@ -1,0 +1,11 @@
+import { synthModel } from '../gpu-backend/convert/synth/synthModel';
+import { convertModel } from '../gpu-backend/convert/convertModel';
+let t = performance.now();
+const r = await synthModel({ like: 'so400m', into: '/tmp/so400m-synth', towers: ['vision'] });
+console.log('synth', ((performance.now() - t) / 1000).toFixed(1), 's', r.bytes);
+t = performance.now();
+await convertModel({ from: '/tmp/so400m-synth', into: '/tmp/repo-portable', flavor: 'portable', dtype: 'fp32' });
+console.log('convert portable fp32', ((performance.now() - t) / 1000).toFixed(1), 's');
+t = performance.now();
+await convertModel({ from: '/tmp/so400m-synth', into: '/tmp/repo-cuda', flavor: 'cuda', dtype: 'fp16' });
+console.log('convert cuda fp16', ((performance.now() - t) / 1000).toFixed(1), 's');

@@ -1,0 +1,18 @@
+// `npm run bench`: every benchmark in one run, so the ratios compare numbers measured side by side.
+import { renderTable, type BenchRow } from './table';
+import { benchJsonDecode } from './jsonDecode';
+import { benchEndToEnd } from './e2e';
+
+const suites: Record<string, () => Promise<BenchRow[]>> = {
+  decode: benchJsonDecode,
+  e2e: benchEndToEnd,
+};
+
+const only = process.argv.slice(2);
+const rows: BenchRow[] = [];
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length && !only.includes(name)) continue;
+  process.stderr.write(`bench: ${name}...\n`);
+  rows.push(...(await run()));
+}
+console.log(renderTable(rows));

@@ -1,0 +1,124 @@
+/**
+ * The gateway as one Hono app: authenticates tenants, rate-limits them, validates requests and forwards
+ * the few routes it knows to the backends. Runtimes differ only in the dependencies they inject.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { notFound } from '../shared/errors';
+import type { BackendPool } from './backends/backendPool';
+import type { ModelCatalog } from './backends/modelCatalog';
+import { cachedJson } from './cache/cachedJson';
+import { errorResponse } from './http/errorResponse';
+import type { GatewayEnv } from './http/env';
+import { modelAccess } from './middleware/modelAccess/index';
+import { rateLimit, type LimiterFailureMode } from './middleware/rateLimit/index';
+import { requestId } from './middleware/requestId/index';
+import { tenantAuth } from './middleware/tenantAuth/index';
+import { validateEmbeddings, validateInfer } from './middleware/validateRequest/index';
+import { computeHealth, computeStatus } from './routes/health';
+import { forwardToBackend } from './routes/forward';
+import { parseModelPath, pathnameOf } from './routes/modelPath';
+import type { Clock, KeyStore, RateLimiter, ResponseCache } from './types';
+import { GATEWAY_NAME, GATEWAY_VERSION } from './version';
+
+/** Everything the app needs from its runtime. */
+export interface GatewayDeps {
+  keys: KeyStore;
+  limiter: RateLimiter;
+  pool: BackendPool;
+  catalog: ModelCatalog;
+  cache: ResponseCache;
+  clock: Clock;
+  /** Runs work after the response (Workers: `ctx.waitUntil`); default: fire and forget. */
+  background?: (work: Promise<unknown>) => void;
+  /** Tunables, already validated (see gateway/config.ts). */
+  settings?: Partial<GatewaySettings>;
+}
+
+/** Behaviour switches with their defaults. */
+export interface GatewaySettings {
+  /** How long /health and /status answers are served from the cache. */
+  cacheTtlSeconds: number;
+  /** Limiter unreachable: 'closed' answers 503 (default), 'open' serves without a quota. */
+  limiterFailure: LimiterFailureMode;
+  /** Limit for /v1/embeddings bodies. */
+  embeddingsMaxBodyBytes: number;
+  /** Items per /v1/embeddings request. */
+  embeddingsMaxItems: number;
+  version: string;
+}
+
+/** Defaults of GatewaySettings. */
+export const DEFAULT_SETTINGS: GatewaySettings = {
+  cacheTtlSeconds: 2,
+  limiterFailure: 'closed',
+  embeddingsMaxBodyBytes: 32 * 1024 * 1024,
+  embeddingsMaxItems: 256,
+  version: GATEWAY_VERSION,
+};
+
+/** Builds the gateway app. */
+export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
+  const settings = { ...DEFAULT_SETTINGS, ...deps.settings };
+  const { pool, catalog, cache, clock } = deps;
+  const background = deps.background ?? ((p: Promise<unknown>) => void p.catch(() => {}));
+  const app = new Hono<GatewayEnv>();
+
+  const auth = tenantAuth({ keys: deps.keys });
+  const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure });
+  const forward = forwardToBackend(pool);
+  // Keeps the health picture fresh where no timer does (Workers); a no-op while it is fresh.
+  const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(_c, next) {
+    if (pool.isStale()) background(pool.refreshIfStale());
+    await next();
+  };
+
+  app.use('*', requestId());
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) => errorResponse(c, notFound('not found')));
+
+  app.get('/health', cachedJson({ cache, clock, key: '/health', ttlSeconds: settings.cacheTtlSeconds, compute: () => computeHealth(pool) }));
+  app.get(
+    '/status',
+    cachedJson({
+      cache,
+      clock,
+      key: '/status',
+      ttlSeconds: settings.cacheTtlSeconds,
+      compute: () => computeStatus(pool, catalog, { name: GATEWAY_NAME, version: settings.version }),
+    }),
+  );
+
+  app.on(
+    ['GET', 'POST'],
+    '/v2/models/*',
+    async function modelRoute(c, next) {
+      const route = parseModelPath(c.req.method, pathnameOf(c.req.url));
+      if (!route) return errorResponse(c, notFound('not found'));
+      c.set('modelName', route.model);
+      c.set('modelVersion', route.version);
+      c.set('backendPath', route.backendPath);
+      await next();
+    },
+    auth,
+    keepHealthFresh,
+    modelAccess({ catalog }),
+    validateInfer(),
+    limit,
+    forward,
+  );
+
+  app.post(
+    '/v1/embeddings',
+    async function embeddingsRoute(c, next) {
+      c.set('backendPath', '/v1/embeddings');
+      await next();
+    },
+    auth,
+    keepHealthFresh,
+    validateEmbeddings({ maxBodyBytes: settings.embeddingsMaxBodyBytes, maxItems: settings.embeddingsMaxItems }),
+    limit,
+    forward,
+  );
+
+  return app;
+}

@@ -1,0 +1,33 @@
+/** Reads a request body once, refusing (413) anything over the limit before or while it arrives. */
+import { InferenceError } from '../../shared/errors';
+
+const tooLarge = (limit: number) => new InferenceError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes for this model`);
+
+/** The whole body as bytes; 413 from Content-Length alone when it is declared too large. */
+export async function readBodyWithin(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = req.headers.get('content-length');
+  if (declared !== null && !(Number(declared) <= limit)) throw tooLarge(limit);
+  if (!req.body) return new Uint8Array(0);
+  // With a declared length the runtime enforces it: one read into one buffer.
+  if (declared !== null) return new Uint8Array(await req.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+/**
+ * Reads the body once and checks it before any backend sees it: content type (415), size against the
+ * model's limit (413), and the request itself (400). Sets `c.var.body` and `c.var.cost`.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { InferenceError } from '../../../shared/errors';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
+import { readBodyWithin } from '../../http/readBody';
+import { deferRejection } from '../../http/rejection';
+import type { GatewayEnv } from '../../http/env';
+import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
+import { validateInferBody } from '../../validation/inferBody';
+import { assertModelAllowed } from '../modelAccess/index';
+
+// Triton's clients send application/json, text/plain or nothing; binary bodies are recognised by their header.
+const INFER_TYPES = /^(application\/(json|octet-stream)|text\/plain)\s*(;|$)/i;
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+function checkContentType(type: string | undefined, allowed: RegExp, hint: string): void {
+  if (type !== undefined && !allowed.test(type)) {
+    throw new InferenceError('UNSUPPORTED_MEDIA_TYPE', `unsupported content type '${type}': ${hint}`);
+  }
+}
+
+/** Middleware factory for model routes (after `modelAccess`): GETs cost 1; an infer costs its batch size. */
+export function validateInfer(): MiddlewareHandler<GatewayEnv> {
+  return async function validateInfer(c, next) {
+    c.set('cost', 1);
+    await deferRejection(c, async () => {
+      if (c.req.method !== 'POST') return;
+      const model = c.get('model')!;
+      const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
+      if (headerLength === undefined) checkContentType(c.req.header('content-type'), INFER_TYPES, 'send application/json, or the binary extension');
+      const limit = headerLength === undefined ? model.maxBodyBytes.json : model.maxBodyBytes.binary;
+      const body = await readBodyWithin(c.req.raw, limit);
+      c.set('cost', validateInferBody(body, headerLength, model));
+      c.set('body', body);
+    });
+    await next();
+  };
+}
+
+/** Options of `validateEmbeddings`. */
+export interface ValidateEmbeddingsOptions {
+  maxBodyBytes: number;
+  maxItems: number;
+}
+
+/** Middleware factory for `/v1/embeddings` (after `tenantAuth`): the body's model must be allowed; cost = item count. */
+export function validateEmbeddings(options: ValidateEmbeddingsOptions): MiddlewareHandler<GatewayEnv> {
+  const { maxBodyBytes, maxItems } = options;
+  return async function validateEmbeddings(c, next) {
+    c.set('cost', 1);
+    await deferRejection(c, async () => {
+      checkContentType(c.req.header('content-type'), JSON_TYPE, 'send application/json');
+      const body = await readBodyWithin(c.req.raw, maxBodyBytes);
+      const { model, items } = validateEmbeddingsBody(body, maxItems);
+      assertModelAllowed(c.get('tenant'), model);
+      c.set('modelName', model);
+      c.set('cost', items);
+      c.set('body', body);
+    });
+    await next();
+  };
+}

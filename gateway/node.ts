@@ -1,0 +1,106 @@
+/** The gateway on Node: @hono/node-server, undici keep-alive pools, in-memory buckets and TTL cache, a keys file. */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { z } from 'zod';
+import { createGatewayApp } from './app';
+import { MemoryKeyStore } from './auth/memoryKeyStore';
+import { emptyKeysFile, keysFileSchema, parseKeysFile, type KeysFile } from './auth/keysFile';
+import { BackendPool } from './backends/backendPool';
+import { ModelCatalog } from './backends/modelCatalog';
+import { undiciTransport } from './backends/undiciTransport';
+import { MemoryTtlCache } from './cache/memoryTtlCache';
+import { describeConfigError, parseBackendList, sharedSettingsSchema } from './config';
+import { MemoryRateLimiter } from './ratelimit/memoryRateLimiter';
+import type { Clock } from './types';
+
+/** Options of `startGateway`. */
+export const startGatewayOptionsSchema = sharedSettingsSchema.extend({
+  port: z.number().int().min(0).max(65535).default(8080),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** `URL` or `name=URL`, one per backend. */
+  backends: z.array(z.string()).min(1, 'at least one backend is required'),
+  /** Path of the keys file (see `siglip keys create`). */
+  keysFile: z.string().optional(),
+  /** Keys given inline instead of a file (tests). */
+  keys: keysFileSchema.optional(),
+  /** Keep-alive connections per backend. */
+  connections: z.number().int().positive().default(256),
+});
+
+export type StartGatewayOptions = z.input<typeof startGatewayOptionsSchema>;
+
+/** A running gateway. */
+export interface RunningGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+/** Starts the gateway; resolves once it listens. Without keys every model route answers 401. */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const parsed = startGatewayOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new Error(describeConfigError('gateway options', parsed.error));
+  const opts = parsed.data;
+  const targets = parseBackendList(opts.backends);
+  const keys = opts.keys ?? (opts.keysFile ? await loadKeysFile(opts.keysFile) : emptyKeysFile());
+
+  const clock = systemClock;
+  const transport = undiciTransport({ connections: opts.connections });
+  const pool = new BackendPool(targets, transport.send, {
+    clock,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    healthIntervalMs: opts.healthIntervalMs,
+    token: opts.backendToken,
+  });
+  const catalog = new ModelCatalog(pool, { clock });
+  const app = createGatewayApp({
+    keys: new MemoryKeyStore(keys),
+    limiter: new MemoryRateLimiter(clock),
+    pool,
+    catalog,
+    cache: new MemoryTtlCache(clock),
+    clock,
+    settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure },
+  });
+
+  void pool.checkHealth();
+  const timer = setInterval(() => void pool.checkHealth(), opts.healthIntervalMs);
+  timer.unref();
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await transport.close();
+    },
+  };
+}
+
+/** Reads and validates a keys file; the error names the file and the field. */
+export async function loadKeysFile(path: string): Promise<KeysFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`keys file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (create one with `siglip keys create`)' : (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`keys file ${path}: not JSON: ${(err as Error).message}`);
+  }
+  return parseKeysFile(json, `keys file ${path}`);
+}

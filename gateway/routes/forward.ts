@@ -1,0 +1,37 @@
+/** The final handler of forwarded routes: sends the validated request to a backend and relays its answer. */
+import type { Handler } from 'hono';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
+import type { GatewayEnv } from '../http/env';
+
+/** The part of the BackendPool this handler needs. */
+export interface ForwardTarget {
+  forward(req: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: Uint8Array }): Promise<Response>;
+}
+
+// Only what the backend needs goes upstream: never the client's Authorization, cookies or hop-by-hop headers.
+const PASS_UP = ['content-type', INFERENCE_HEADER_CONTENT_LENGTH, 'accept'];
+// Headers a relayed response must not carry (RFC 9110 §7.6.1), plus ones the runtime sets itself.
+const DROP_DOWN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'set-cookie']);
+
+/** Handler factory: relays status, body and end-to-end headers of the backend's response. */
+export function forwardToBackend(backends: ForwardTarget): Handler<GatewayEnv> {
+  return async function forwardToBackend(c) {
+    const headers: Record<string, string> = { 'x-request-id': c.get('requestId') };
+    for (const name of PASS_UP) {
+      const v = c.req.header(name);
+      if (v !== undefined) headers[name] = v;
+    }
+    const body = c.get('body');
+    const res = await backends.forward({
+      method: c.req.method === 'POST' ? 'POST' : 'GET',
+      path: c.get('backendPath'),
+      headers,
+      body,
+    });
+    const out = new Headers();
+    res.headers.forEach((v, k) => {
+      if (!DROP_DOWN.has(k)) out.set(k, v);
+    });
+    return new Response(res.body, { status: res.status, headers: out });
+  };
+}
