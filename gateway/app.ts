@@ -2,7 +2,7 @@
  * The gateway as one Hono app: authenticates tenants, rate-limits them, validates requests and forwards
  * the few routes it knows to the backends. Runtimes differ only in the dependencies they inject.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { notFound } from '../shared/errors';
 import type { BackendPool } from './backends/backendPool';
 import type { ModelCatalog } from './backends/modelCatalog';
@@ -28,8 +28,6 @@ export interface GatewayDeps {
   catalog: ModelCatalog;
   cache: ResponseCache;
   clock: Clock;
-  /** Runs work after the response (Workers: `ctx.waitUntil`); default: fire and forget. */
-  background?: (work: Promise<unknown>) => void;
   /** Tunables, already validated (see gateway/config.ts). */
   settings?: Partial<GatewaySettings>;
 }
@@ -60,15 +58,14 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
 export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const settings = { ...DEFAULT_SETTINGS, ...deps.settings };
   const { pool, catalog, cache, clock } = deps;
-  const background = deps.background ?? ((p: Promise<unknown>) => void p.catch(() => {}));
   const app = new Hono<GatewayEnv>();
 
   const auth = tenantAuth({ keys: deps.keys });
   const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure });
   const forward = forwardToBackend(pool);
   // Keeps the health picture fresh where no timer does (Workers); a no-op while it is fresh.
-  const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(_c, next) {
-    if (pool.isStale()) background(pool.refreshIfStale());
+  const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(c, next) {
+    if (pool.isStale()) runAfterResponse(c, pool.refreshIfStale());
     await next();
   };
 
@@ -121,4 +118,14 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   );
 
   return app;
+}
+
+// Workers must be told about work that outlives the response (ctx.waitUntil); Node has no such context.
+function runAfterResponse(c: Context, work: Promise<unknown>): void {
+  const settled = work.catch(() => {});
+  try {
+    c.executionCtx.waitUntil(settled);
+  } catch {
+    // No ExecutionContext (Node, app.request in tests): the promise simply runs on.
+  }
 }

@@ -14,6 +14,7 @@ import { Metrics } from './stats/metrics';
 import { ModelTelemetry } from './stats/telemetry';
 import { createDecoders } from './workers/decoders';
 import { createPipelineModel } from './models/pipelines';
+import { registerEmbeddingsRoute } from './http/embeddingsRoute';
 
 export const SERVER_NAME = 'siglip-serve';
 export const SERVER_VERSION = '0.1.0';
@@ -50,7 +51,8 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       log.info({ model: entry.name, version: entry.version, provider: model.provider, instances: runners.length }, 'model loaded');
       models.set(entry.name, model);
     } else {
-      models.set(entry.name, await createPipelineModel(entry, models, telemetry, decoders.pool));
+      const limits = { maxEncodedBytes: options.maxImageBytes, maxPixels: options.maxImagePixels };
+      models.set(entry.name, await createPipelineModel(entry, models, telemetry, decoders.pool, limits));
       log.info({ model: entry.name, version: entry.version, target: entry.config.parameters.target_model }, 'pipeline loaded');
     }
   }
@@ -69,6 +71,14 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     requireToken: options.requireToken,
     state,
     log,
+    extraRoutes: (router, c) =>
+      registerEmbeddingsRoute(router, c, {
+        imageModel: 'embed_image',
+        textModel: 'embed_text',
+        servedName: 'siglip',
+        allowlist: options.imageUrlAllowlist,
+        maxImageBytes: options.maxImageBytes,
+      }),
   };
   const router = buildRouter(ctx);
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, (req, res) => handle(req, res));

@@ -28,6 +28,10 @@ export const backendOptionsSchema = z.object({
   strictProvider: z.boolean().default(false),
   /** Shared secret the gateway must send in x-siglip-gateway-token. */
   requireToken: z.string().min(16).optional(),
+  /** Largest encoded image accepted by embed_image and /v1/embeddings (413 above). */
+  maxImageBytes: z.number().int().positive().default(20 * 1024 * 1024),
+  /** Largest decoded image (width × height) accepted, against decompression bombs. */
+  maxImagePixels: z.number().int().positive().default(50_000_000),
   /** Allowed URL prefixes for remote images in /v1/embeddings; empty refuses all. */
   imageUrlAllowlist: z.array(z.string()).default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

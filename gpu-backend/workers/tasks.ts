@@ -1,6 +1,9 @@
 /** The tasks a worker thread can run, by kind; add a handler here to make it available to every WorkerPool. */
 import { decodeJsonInferRequest } from '../../shared/codec/jsonInferRequest';
 import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
+import type { ImageLimits } from '../models/preprocess/imageLimits';
+import type { ImageProcessorConfig } from '../models/preprocess/imageProcessorConfig';
+import { preprocessImage } from '../models/preprocess/preprocessImage';
 
 /** A handler's answer: the result, and the buffers inside it to move back to the caller without copying. */
 export interface TaskOutput<R> {
@@ -36,6 +39,11 @@ export const TASKS = {
   decodeJsonInferRequest(body: ArrayBufferLike): TaskOutput<DecodedJsonRequest> {
     const decoded = decodeJsonInferRequest(new Uint8Array(body));
     return { result: decoded, transfer: tensorBuffers(decoded) };
+  },
+  /** Encoded image file (transferred in) → SiglipImageProcessor pixel values, CHW float32 (transferred out). */
+  async preprocessImage(p: { bytes: ArrayBuffer; config: ImageProcessorConfig; limits: ImageLimits }): Promise<TaskOutput<Float32Array>> {
+    const pixels = await preprocessImage(new Uint8Array(p.bytes), p.config, p.limits);
+    return { result: pixels, transfer: [pixels.buffer as ArrayBuffer] };
   },
 } satisfies TaskTable;
 

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import type { KernelEnum, Metadata, OutputInfo, SharpOptions } from 'sharp';
 import { InferenceError, invalidArgument } from '../../../shared/errors';
 import type { ImageLimits } from './imageLimits';
 import type { Image8 } from './resizeImage8';
@@ -11,7 +12,7 @@ const ACCEPTED_NAMES = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
 export interface SharpResize {
   width: number;
   height: number;
-  kernel: keyof sharp.KernelEnum;
+  kernel: KernelEnum[keyof KernelEnum];
 }
 
 /**
@@ -37,8 +38,8 @@ export async function decodeImageRgb8(bytes: Uint8Array, limits: ImageLimits, re
   if (bytes.byteLength === 0) throw invalidArgument('image is empty (0 bytes)');
 
   // sharp's own guard backs ours up: it refuses to decode past limitInputPixels even if a header lied.
-  const options: sharp.SharpOptions = { limitInputPixels: limits.maxPixels, ignoreIcc: true, autoOrient: false, pages: 1, page: 0 };
-  let meta: sharp.Metadata;
+  const options: SharpOptions = { limitInputPixels: limits.maxPixels, ignoreIcc: true, autoOrient: false, pages: 1, page: 0 };
+  let meta: Metadata;
   try {
     // Header only; the pixel limit is checked below with a message that says what was too large.
     meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
@@ -61,7 +62,7 @@ export async function decodeImageRgb8(bytes: Uint8Array, limits: ImageLimits, re
     // Drop alpha first: sharp premultiplies alpha around a resize, which would darken translucent pixels.
     pipeline = pipeline.removeAlpha().resize(resize.width, resize.height, { fit: 'fill', kernel: resize.kernel, fastShrinkOnLoad: false });
   }
-  let decoded: { data: Buffer; info: sharp.OutputInfo };
+  let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {

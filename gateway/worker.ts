@@ -1,0 +1,76 @@
+/**
+ * The gateway as a Cloudflare Worker: keys in KV, one Durable Object per tenant for its token bucket,
+ * the Cache API for /health and /status, backends from the BACKENDS var. Bindings: wrangler.toml.
+ */
+import type { Hono } from 'hono';
+import { createGatewayApp } from './app';
+import { KvKeyStore, type KvReader } from './auth/kvKeyStore';
+import { BackendPool } from './backends/backendPool';
+import { fetchTransport } from './backends/fetchTransport';
+import { ModelCatalog } from './backends/modelCatalog';
+import { WorkersCache, type CacheLike } from './cache/workersCache';
+import { describeConfigError, parseBackendList, workerVarsSchema } from './config';
+import type { GatewayEnv } from './http/env';
+import { DurableObjectRateLimiter, type DurableObjectNamespaceLike } from './ratelimit/durableObjectRateLimiter';
+import type { Clock } from './types';
+
+export { TenantRateLimiter } from './ratelimit/tenantRateLimiterObject';
+
+/** The Worker's bindings (see wrangler.toml). */
+export interface WorkerEnv {
+  KEYS: KvReader;
+  RATE_LIMITER: DurableObjectNamespaceLike;
+  BACKENDS: string;
+  BACKEND_TOKEN?: string;
+  REQUEST_TIMEOUT_MS?: string;
+  HEALTH_INTERVAL_MS?: string;
+  CACHE_TTL_SECONDS?: string;
+  LIMITER_FAILURE?: string;
+}
+
+/** The part of ExecutionContext the Worker passes on. */
+export interface WorkerContext {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException(): void;
+}
+
+const clock: Clock = { now: () => Date.now() };
+
+// One app per isolate: pools, caches and the model catalog outlive single requests. Bindings are
+// the same objects for every request of an isolate, so the env identity is the key.
+let built: { env: WorkerEnv; app: Hono<GatewayEnv> } | undefined;
+
+/** Builds (once per isolate) the app for these bindings; a bad var fails every request with its message. */
+export function workerApp(env: WorkerEnv): Hono<GatewayEnv> {
+  if (built?.env === env) return built.app;
+  const vars = workerVarsSchema.safeParse(env);
+  if (!vars.success) throw new Error(describeConfigError('wrangler vars', vars.error));
+  const v = vars.data;
+  const pool = new BackendPool(parseBackendList(v.BACKENDS.split(/[\s,]+/).filter(Boolean)), fetchTransport(), {
+    clock,
+    requestTimeoutMs: v.REQUEST_TIMEOUT_MS ?? 30_000,
+    healthIntervalMs: v.HEALTH_INTERVAL_MS ?? 5_000,
+    token: v.BACKEND_TOKEN,
+  });
+  const app = createGatewayApp({
+    keys: new KvKeyStore(env.KEYS, clock),
+    limiter: new DurableObjectRateLimiter(env.RATE_LIMITER),
+    pool,
+    catalog: new ModelCatalog(pool, { clock }),
+    cache: new WorkersCache((globalThis as unknown as { caches: { default: CacheLike } }).caches.default),
+    clock,
+    settings: { cacheTtlSeconds: v.CACHE_TTL_SECONDS ?? 2, limiterFailure: v.LIMITER_FAILURE ?? 'closed' },
+  });
+  built = { env, app };
+  return app;
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: WorkerContext): Response | Promise<Response> {
+    try {
+      return workerApp(env).fetch(request, env, ctx);
+    } catch (err) {
+      return Response.json({ error: (err as Error).message }, { status: 500 });
+    }
+  },
+};

@@ -1,0 +1,120 @@
+import { InferenceError, invalidArgument, unavailable } from '../../shared/errors';
+import { describeZodError, embeddingsRequestSchema, type EmbeddingItem } from '../../shared/schemas/embeddingsRequest';
+import { PipelineModel } from '../models/pipelineModel';
+import type { BytesElement } from '../models/types';
+import type { BackendContext } from './routes';
+import { readBody, tooLarge } from './readBody';
+import { sendJson } from './respond';
+import type { Router } from './router';
+
+/** Fetches an allow-listed remote image; anything else is refused before a connection is made. */
+export type RemoteImageFetcher = (url: string, index: number) => Promise<Uint8Array>;
+
+/** Settings of the /v1/embeddings route. */
+export interface EmbeddingsRouteOptions {
+  imageModel: string;
+  textModel: string;
+  /** Name reported in the reply's `model` field when the request names none. */
+  servedName: string;
+  allowlist: string[];
+  maxImageBytes: number;
+  fetchImage?: RemoteImageFetcher;
+}
+
+/** Downloads an allow-listed image with a size cap and a timeout. */
+export function defaultImageFetcher(maxBytes: number): RemoteImageFetcher {
+  return async (url, index) => {
+    const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
+      throw invalidArgument(`input[${index}]: could not fetch image: ${err.message}`);
+    });
+    if (!res.ok) throw invalidArgument(`input[${index}]: fetching the image returned HTTP ${res.status}`);
+    const declared = Number(res.headers.get('content-length') ?? 0);
+    if (declared > maxBytes) throw tooLarge(declared, maxBytes);
+    const buf = new Uint8Array(await res.arrayBuffer());
+    if (buf.byteLength > maxBytes) throw tooLarge(buf.byteLength, maxBytes);
+    return buf;
+  };
+}
+
+/** Registers POST /v1/embeddings: texts and images in, L2-normalized embeddings out, each item to its tower. */
+export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opts: EmbeddingsRouteOptions): void {
+  const fetchImage = opts.fetchImage ?? defaultImageFetcher(opts.maxImageBytes);
+  router.add('POST', '/v1/embeddings', async ({ req, res }) => {
+    const image = ctx.models.get(opts.imageModel);
+    const text = ctx.models.get(opts.textModel);
+    if (ctx.state.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
+    const body = await readBody(req, ctx.maxBodyBytes);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder().decode(body));
+    } catch (err) {
+      throw invalidArgument(`malformed JSON: ${(err as Error).message}`);
+    }
+    const parsed = embeddingsRequestSchema.safeParse(raw);
+    if (!parsed.success) throw invalidArgument(describeZodError(parsed.error));
+    const request = parsed.data;
+    const items: EmbeddingItem[] = typeof request.input === 'string' ? [request.input] : request.input;
+
+    const texts: { index: number; value: BytesElement }[] = [];
+    const images: { index: number; value: Promise<BytesElement> }[] = [];
+    items.forEach((item, index) => {
+      if (typeof item === 'string' || 'text' in item) {
+        const value = typeof item === 'string' ? item : item.text;
+        if (!value.trim()) throw invalidArgument(`input[${index}]: empty string`);
+        texts.push({ index, value });
+      } else if (item.image.startsWith('data:')) {
+        if (!/^data:image\/[a-z0-9.+-]+;base64,/i.test(item.image)) throw invalidArgument(`input[${index}]: image must be a data:image/...;base64,... URL`);
+        images.push({ index, value: Promise.resolve(item.image) });
+      } else {
+        if (!opts.allowlist.some((prefix) => item.image.startsWith(prefix))) {
+          throw invalidArgument(`input[${index}]: remote image URLs are refused; send a data: URL, or start the backend with an allowlist that covers this URL`);
+        }
+        images.push({ index, value: fetchImage(item.image, index) });
+      }
+    });
+    if (texts.length && !(text instanceof PipelineModel)) throw invalidArgument(`text input needs the '${opts.textModel}' model, which is not loaded`);
+    if (images.length && !(image instanceof PipelineModel)) throw invalidArgument(`image input needs the '${opts.imageModel}' model, which is not loaded`);
+
+    const abort = new AbortController();
+    res.on('close', () => !res.writableFinished && abort.abort());
+    const ctxIn = { timeoutMs: 0, signal: abort.signal };
+    const relabel = (err: unknown, indices: number[]) => {
+      // Pipeline errors say "TEXT[k]"/"IMAGE[k]"; the client knows the items as input[i].
+      if (err instanceof InferenceError) {
+        const msg = err.message.replace(/^(TEXT|IMAGE)\[(\d+)\]/, (_, __, k: string) => `input[${indices[Number(k)]}]`);
+        return new InferenceError(err.code, msg, err.reason);
+      }
+      return err;
+    };
+    const [textVecs, imageVecs] = await Promise.all([
+      texts.length
+        ? (text as PipelineModel).embed(texts.map((t) => t.value), ctxIn, true).catch((e) => Promise.reject(relabel(e, texts.map((t) => t.index))))
+        : null,
+      images.length
+        ? Promise.all(images.map((i) => i.value)).then((values) =>
+            (image as PipelineModel).embed(values, ctxIn, true).catch((e) => Promise.reject(relabel(e, images.map((i) => i.index)))),
+          )
+        : null,
+    ]);
+    const data: { object: 'embedding'; index: number; embedding: number[] | string }[] = new Array(items.length);
+    const put = (vecs: Float32Array, dim: number, list: { index: number }[]) =>
+      list.forEach(({ index }, k) => {
+        const v = vecs.subarray(k * dim, (k + 1) * dim);
+        data[index] = {
+          object: 'embedding',
+          index,
+          embedding: request.encoding_format === 'base64' ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : Array.from(v),
+        };
+      });
+    if (textVecs) put(textVecs, (text as PipelineModel).dim, texts);
+    if (imageVecs) put(imageVecs, (image as PipelineModel).dim, images);
+    const tokens = texts.reduce((n, t) => n + countTokens(t.value), 0);
+    sendJson(res, 200, { object: 'list', data, model: request.model ?? opts.servedName, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  });
+}
+
+/** Rough token count for usage: whitespace-separated words plus EOS. */
+function countTokens(value: BytesElement): number {
+  const s = typeof value === 'string' ? value : new TextDecoder().decode(value);
+  return s.split(/\s+/).filter(Boolean).length + 1;
+}

@@ -1,0 +1,51 @@
+import type { ModelRunner } from '../../gpu-backend/runtime/types';
+
+/**
+ * Holds model executions at a gate so a test can keep every instance busy for exactly as long as it wants:
+ * queue policy and cancellation then follow from the order of events, never from how fast the machine is.
+ * The runs themselves are the real onnxruntime ones.
+ */
+export class RunnerGate {
+  private held: Promise<void> | null = null;
+  private release: (() => void) | null = null;
+  /** Executions inside a runner right now (held at the gate or computing). */
+  active = 0;
+  /** Executions started so far. */
+  started = 0;
+
+  /** From now on, executions wait at the gate. */
+  close(): void {
+    if (!this.held) this.held = new Promise((resolve) => (this.release = resolve));
+  }
+
+  /** Lets every held execution (and later ones) through. */
+  open(): void {
+    this.release?.();
+    this.held = null;
+    this.release = null;
+  }
+
+  /** Wraps a runner so its executions pass the gate. */
+  wrap(runner: ModelRunner): ModelRunner {
+    const gate = this;
+    return {
+      get provider() {
+        return runner.provider;
+      },
+      async run(inputs, outputNames) {
+        gate.started++;
+        gate.active++;
+        try {
+          if (gate.held) await gate.held;
+          return await runner.run(inputs, outputNames);
+        } finally {
+          gate.active--;
+        }
+      },
+      release: () => runner.release(),
+    };
+  }
+}
+
+/** The gate shared by a test file and its vi.mock of the runtime (one module instance per test file). */
+export const runnerGate = new RunnerGate();
