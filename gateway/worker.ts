@@ -3,6 +3,7 @@
  * the Cache API for /health and /status, backends from the BACKENDS var. Bindings: wrangler.toml.
  */
 import type { Hono } from 'hono';
+import type { ExecutionContext } from 'hono';
 import { createGatewayApp } from './app';
 import { KvKeyStore, type KvReader } from './auth/kvKeyStore';
 import { BackendPool } from './backends/backendPool';
@@ -28,11 +29,6 @@ export interface WorkerEnv {
   LIMITER_FAILURE?: string;
 }
 
-/** The part of ExecutionContext the Worker passes on. */
-export interface WorkerContext {
-  waitUntil(promise: Promise<unknown>): void;
-  passThroughOnException(): void;
-}
 
 const clock: Clock = { now: () => Date.now() };
 
@@ -66,7 +62,7 @@ export function workerApp(env: WorkerEnv): Hono<GatewayEnv> {
 }
 
 export default {
-  fetch(request: Request, env: WorkerEnv, ctx: WorkerContext): Response | Promise<Response> {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
     try {
       return workerApp(env).fetch(request, env, ctx);
     } catch (err) {

@@ -69,6 +69,8 @@ export class DynamicBatcher<I, O, P> {
   private closing = false;
   private readonly loops: Promise<void>[] = [];
   private running = 0;
+  private busySince = 0;
+  private busyTotal = 0;
 
   constructor(
     private readonly opts: BatcherOptions,
@@ -86,6 +88,11 @@ export class DynamicBatcher<I, O, P> {
   /** Requests waiting (not yet dispatched). */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Milliseconds (wall clock) during which at least one batch was computing, up to now. */
+  get busyMs(): number {
+    return this.busyTotal + (this.running > 0 ? this.clock.now() - this.busySince : 0);
   }
 
   /** Batches being computed right now. */
@@ -147,7 +154,7 @@ export class DynamicBatcher<I, O, P> {
   }
 
   private async execute(prepared: P, batch: QueuedRequest<I, O>[], instance: number): Promise<void> {
-    this.running++;
+    if (this.running++ === 0) this.busySince = this.clock.now();
     this.busy[instance] = true;
     try {
       const outputs = await this.handler.run(prepared, batch, instance);
@@ -158,7 +165,7 @@ export class DynamicBatcher<I, O, P> {
     } catch (err) {
       for (const r of batch) r.reject(err);
     } finally {
-      this.running--;
+      if (--this.running === 0) this.busyTotal += this.clock.now() - this.busySince;
       this.busy[instance] = false;
       this.pump();
     }

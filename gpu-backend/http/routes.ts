@@ -73,6 +73,7 @@ export function buildRouter(ctx: BackendContext): Router {
   both('GET', '/stats', ({ res }, m) => sendJson(res, 200, { model_stats: [m.stats.toJSON(m.name, m.version)] }));
   both('POST', '/infer', (c, m) => infer(ctx, c, m));
   r.add('GET', '/metrics', async ({ res }) => {
+    for (const m of ctx.models.values()) if (m.busyMs !== undefined) m.telemetry.busy(m.busyMs);
     const text = await ctx.metrics.registry.metrics();
     res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
     res.end(text);

@@ -78,6 +78,10 @@ export class OnnxModel implements ServedModel {
     return this.telemetry.stats;
   }
 
+  get busyMs(): number {
+    return this.batcher.busyMs;
+  }
+
   /** Execution provider of the first instance. */
   get provider(): string {
     return this.runners[0]?.provider ?? 'none';

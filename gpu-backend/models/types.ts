@@ -52,6 +52,8 @@ export interface ServedModel {
   readonly ready: boolean;
   metadata(): ModelMetadata;
   infer(inputs: InputTensor[], ctx: InferContext): Promise<OutputTensor[]>;
+  /** Wall-clock ms during which the model had a batch computing (models with a batcher only). */
+  readonly busyMs?: number;
   /** Runs one inference so the first client does not pay for lazy initialisation. */
   warmup(): Promise<void>;
   /** Finishes every accepted request, then releases resources. */

@@ -14,6 +14,8 @@ export class Metrics {
   readonly computeInfer = new Counter({ name: 'nv_inference_compute_infer_duration_us', help: 'Cumulative compute inference duration in microseconds', labelNames: this.labels, registers: [this.registry] });
   readonly computeOutput = new Counter({ name: 'nv_inference_compute_output_duration_us', help: 'Cumulative inference compute output duration in microseconds', labelNames: this.labels, registers: [this.registry] });
   readonly pending = new Gauge({ name: 'nv_inference_pending_request_count', help: 'Instantaneous number of pending requests awaiting execution per-model', labelNames: this.labels, registers: [this.registry] });
+  // Time with at least one batch computing: 1 - Δbusy/Δwall is the share of a run the model sat idle.
+  readonly busy = new Gauge({ name: 'siglip_model_busy_seconds', help: 'Cumulative wall time during which at least one batch was computing', labelNames: this.labels, registers: [this.registry] });
   readonly batchSize = new Histogram({
     name: 'siglip_batch_size',
     help: 'Rows per executed batch',

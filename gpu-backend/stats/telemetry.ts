@@ -46,6 +46,11 @@ export class ModelTelemetry {
     this.metrics.computeOutput.inc(this.labels, (outputNs * requests) / 1e3);
   }
 
+  /** Publishes the model's cumulative busy time (see Metrics.busy). */
+  busy(ms: number): void {
+    this.metrics.busy.set(this.labels, ms / 1000);
+  }
+
   pending(n: number): void {
     this.metrics.pending.set(this.labels, n);
   }

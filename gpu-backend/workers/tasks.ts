@@ -1,4 +1,5 @@
 /** The tasks a worker thread can run, by kind; add a handler here to make it available to every WorkerPool. */
+import sharp from 'sharp';
 import { decodeJsonInferRequest } from '../../shared/codec/jsonInferRequest';
 import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
 import type { ImageLimits } from '../models/preprocess/imageLimits';
@@ -32,6 +33,10 @@ export function tensorBuffers(decoded: DecodedJsonRequest): ArrayBuffer[] {
   }
   return [...buffers];
 }
+
+// Each worker thread decodes one image at a time; libvips' own thread pool would oversubscribe the cores
+// that the other workers and the model already use.
+sharp.concurrency(1);
 
 /** The production task table. */
 export const TASKS = {

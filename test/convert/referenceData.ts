@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 
 /** The HF transformers reference fixtures (see test/fixtures/siglip, made with transformers 5.17). */
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'siglip');
+export const FIXTURES = fileURLToPath(new URL('../fixtures/siglip', import.meta.url));
 export const VISION_TINY = join(FIXTURES, 'siglip_vision_tiny');
 export const TEXT_TINY = join(FIXTURES, 'siglip_text_tiny');
 

@@ -28,8 +28,8 @@ beforeEach(async () => {
 
 const bearer = (tenant = 'acme') => ({ authorization: `Bearer ${keys[tenant]}` });
 const inferCalls = () => backend.seen.filter((r) => r.path.endsWith('/infer'));
-const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
-  gw.app.request(path, { method: 'POST', body, headers: { ...bearer(), 'content-type': 'application/json', ...headers } });
+const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
+  gw.app.request(path, { method: 'POST', body: body as BodyInit, headers: { ...bearer(), 'content-type': 'application/json', ...headers } });
 
 describe('authentication', () => {
   it('answers 401 with WWW-Authenticate: Bearer when the key is missing, and calls no backend', async () => {

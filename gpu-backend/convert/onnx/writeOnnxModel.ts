@@ -34,6 +34,9 @@ export interface WrittenOnnxModel {
 const DEFAULT_EXTERNAL_THRESHOLD = 2 ** 31 - 64 * 1024 * 1024;
 // Offsets SHOULD be multiples of the page size so runtimes can mmap the data (onnx.proto, external_data).
 const EXTERNAL_ALIGN = 4096;
+// Small tensors stay inline even in external-data models: shape inference must read shape and axes constants
+// from the model itself (onnx's own convert_model_to_external_data uses the same 1 KiB threshold).
+const INLINE_BELOW = 1024;
 const IR_VERSION = 8;
 
 /**
@@ -69,8 +72,8 @@ export async function writeOnnxModel(graph: GraphBuilder, path: string, options:
   let dataOffset = 0;
   const planned = graph.initializers.map((init) => {
     let header: Uint8Array;
-    let inline = 0;
-    if (external) {
+    const isExternal = external && init.byteLength >= INLINE_BELOW;
+    if (isExternal) {
       dataOffset = align(dataOffset, EXTERNAL_ALIGN);
       header = encodeTensorHeader(init, [
         { key: 'location', value: dataLocation },
@@ -80,13 +83,13 @@ export async function writeOnnxModel(graph: GraphBuilder, path: string, options:
       dataOffset += init.byteLength;
     } else {
       header = encodeTensorHeader(init);
-      inline = init.byteLength;
     }
+    const inline = isExternal ? 0 : init.byteLength;
     // TensorProto = header fields + (raw_data tag, length, bytes) when inline.
-    const rawPrefix = inline > 0 ? lengthPrefix(FIELD.TENSOR_RAW_DATA, inline) : new Uint8Array(0);
+    const rawPrefix = isExternal ? new Uint8Array(0) : lengthPrefix(FIELD.TENSOR_RAW_DATA, inline);
     const tensorLen = header.byteLength + rawPrefix.byteLength + inline;
     const fieldPrefix = lengthPrefix(FIELD.GRAPH_INITIALIZER, tensorLen);
-    return { init, header, rawPrefix, fieldPrefix, inline, bytes: fieldPrefix.byteLength + tensorLen };
+    return { init, header, rawPrefix, fieldPrefix, isExternal, bytes: fieldPrefix.byteLength + tensorLen };
   });
   const graphLen = graphHead.byteLength + planned.reduce((n, p) => n + p.bytes, 0);
   if (graphLen >= 2 ** 31) {
@@ -108,7 +111,7 @@ export async function writeOnnxModel(graph: GraphBuilder, path: string, options:
       if (bytes.byteLength !== p.init.byteLength) {
         throw new Error(`writeOnnxModel: initializer ${p.init.name} produced ${bytes.byteLength} bytes, expected ${p.init.byteLength} for [${p.init.dims}] ${p.init.elemType}`);
       }
-      if (p.inline > 0) {
+      if (!p.isExternal) {
         await writeFully(model, p.rawPrefix);
         await writeFully(model, bytes);
       } else if (data) {

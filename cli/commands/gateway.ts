@@ -1,0 +1,71 @@
+import { Command, Option } from 'commander';
+import { createTenantKey, DEFAULT_KEYS_FILE } from '../../gateway/auth/keysFileWriter';
+import { startGateway } from '../../gateway/node';
+import { onShutdown } from '../shutdown';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
+  return n;
+};
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0)) throw new Error(`not a positive number: ${v}`);
+  return n;
+};
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** `siglip gateway` and `siglip keys create`. */
+export function registerGatewayCommands(program: Command): void {
+  program
+    .command('gateway')
+    .description('serve the edge gateway on Node (auth, rate limits, validation, load balancing) in front of backends')
+    .option('--port <port>', 'port to listen on', int, 8080)
+    .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
+    .option('--backend <url>', 'backend origin, `URL` or `name=URL`; repeat for several (default http://127.0.0.1:8000)', collect)
+    .option('--keys <file>', 'keys file (create keys with `siglip keys create`)', DEFAULT_KEYS_FILE)
+    .addOption(new Option('--backend-token <secret>', 'shared secret sent to backends as x-siglip-gateway-token').env('SIGLIP_GATEWAY_TOKEN'))
+    .option('--require-token', 'refuse to start without a backend token (--backend-token or SIGLIP_GATEWAY_TOKEN)', false)
+    .option('--request-timeout <ms>', 'per-request timeout; past it the client gets 504', int, 30_000)
+    .addOption(new Option('--limiter-failure <mode>', 'when the rate limiter is unreachable: closed (503) or open').choices(['closed', 'open']).default('closed'))
+    .action(async (o: Record<string, unknown>) => {
+      if (o.requireToken && !o.backendToken) throw new Error('--require-token: give --backend-token or set SIGLIP_GATEWAY_TOKEN');
+      const gw = await startGateway({
+        port: o.port as number,
+        host: o.host as string,
+        backends: (o.backend as string[] | undefined) ?? ['http://127.0.0.1:8000'],
+        keysFile: o.keys as string,
+        backendToken: o.backendToken as string | undefined,
+        requestTimeoutMs: o.requestTimeout as number,
+        limiterFailure: o.limiterFailure as 'closed' | 'open',
+      });
+      process.stderr.write(`gateway listening on ${gw.url}\n`);
+      onShutdown(() => gw.close());
+    });
+
+  program
+    .command('keys')
+    .description('manage gateway API keys')
+    .command('create')
+    .description('create a key for a tenant; prints it once and stores only its SHA-256')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .option('--keys <file>', 'keys file', DEFAULT_KEYS_FILE)
+    .option('--models <list>', 'comma-separated models the tenant may use (* for all)')
+    .option('--rate <n>', 'sustained rate, images per second', positive)
+    .option('--burst <n>', 'bucket size: the largest burst and the largest batch', int)
+    .option('--kv', 'also print the `wrangler kv key put` command for the Workers gateway', false)
+    .action(async (o: Record<string, unknown>) => {
+      const created = await createTenantKey(o.keys as string, {
+        tenant: o.tenant as string,
+        models: typeof o.models === 'string' ? o.models.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+        rate: o.rate as number | undefined,
+        burst: o.burst as number | undefined,
+      });
+      process.stdout.write(`${created.key}\n`);
+      process.stderr.write(`tenant '${created.tenant}': key ${created.id} created; its SHA-256 is stored in ${o.keys}. The key is shown only this once.\n`);
+      if (o.kv) {
+        const json = JSON.stringify(created.record).replace(/'/g, `'\\''`);
+        process.stderr.write(`Workers: npx wrangler kv key put --binding KEYS --remote '${created.kvKey}' '${json}'\n`);
+      }
+    });
+}

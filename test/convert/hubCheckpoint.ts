@@ -1,0 +1,34 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SafetensorsFile } from '../../gpu-backend/convert/safetensors/safetensorsFile';
+import { writeSafetensors, type SafetensorsWriteEntry } from '../../gpu-backend/convert/safetensors/writeSafetensors';
+import { TEXT_TINY, VISION_TINY } from './referenceData';
+
+/**
+ * Writes the two tiny tower fixtures as one checkpoint in the hub's SiglipModel form: config.json with
+ * vision_config + text_config, and keys prefixed `vision_model.` / `text_model.` in a single model.safetensors
+ * (as google/siglip-so400m-patch14-384 ships), plus a preprocessor config and tokenizer files.
+ */
+export async function writeHubFormCheckpoint(dir: string): Promise<void> {
+  const entries: SafetensorsWriteEntry[] = [];
+  const files: SafetensorsFile[] = [];
+  for (const [from, prefix] of [
+    [VISION_TINY, 'vision_model.'],
+    [TEXT_TINY, 'text_model.'],
+  ] as const) {
+    const f = await SafetensorsFile.open(join(from, 'model.safetensors'));
+    files.push(f);
+    for (const t of f.tensors.values()) entries.push({ name: prefix + t.name, dtype: t.dtype, shape: t.shape, produce: () => f.readBytes(t.name) });
+  }
+  // SiglipModel also holds the contrastive logit scale and bias; the converter must ignore them.
+  entries.push({ name: 'logit_scale', dtype: 'F32', shape: [1], produce: () => new Uint8Array(new Float32Array([2.3]).buffer) });
+  entries.push({ name: 'logit_bias', dtype: 'F32', shape: [1], produce: () => new Uint8Array(new Float32Array([-10]).buffer) });
+  await writeSafetensors(join(dir, 'model.safetensors'), entries);
+  for (const f of files) await f.close();
+  const vision = JSON.parse(await readFile(join(VISION_TINY, 'config.json'), 'utf8'));
+  const text = JSON.parse(await readFile(join(TEXT_TINY, 'config.json'), 'utf8'));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ architectures: ['SiglipModel'], model_type: 'siglip', vision_config: vision, text_config: text }));
+  await writeFile(join(dir, 'preprocessor_config.json'), JSON.stringify({ image_processor_type: 'SiglipImageProcessor', size: { height: 384, width: 384 } }));
+  await writeFile(join(dir, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'Unigram' } }));
+  await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 64 }));
+}

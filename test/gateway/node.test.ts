@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from '../../gateway/node';
+import { binaryBody, deadBackendUrl, startLoopbackBackend, type LoopbackBackend } from './support/loopbackBackend';
+import { keysFor } from './support/tenants';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+async function backend(name: string): Promise<LoopbackBackend> {
+  const b = await startLoopbackBackend(name);
+  cleanups.push(() => b.kill());
+  return b;
+}
+
+async function gateway(backends: string[], extra: { requestTimeoutMs?: number } = {}): Promise<{ gw: RunningGateway; key: string }> {
+  const { file, keys } = await keysFor({ acme: { models: ['toy'], rate: 1000, burst: 1000 } });
+  const gw = await startGateway({ port: 0, backends, keys: file, backendToken: 'loopback-secret', healthIntervalMs: 60_000, ...extra });
+  cleanups.push(() => gw.close());
+  return { gw, key: keys.acme };
+}
+
+async function infer(gw: RunningGateway, key: string, n: number, base: number) {
+  const { body, headerLength, sums } = binaryBody(n, base);
+  const res = await fetch(`${gw.url}/v2/models/toy/infer`, {
+    method: 'POST',
+    body,
+    headers: { authorization: `Bearer ${key}`, 'inference-header-content-length': String(headerLength), 'content-type': 'application/octet-stream' },
+  });
+  return { res, sums };
+}
+
+describe('startGateway (Node, undici keep-alive pools)', () => {
+  it('forwards a binary-extension infer to a real backend with the shared secret and without the client key', async () => {
+    const a = await backend('a');
+    const { gw, key } = await gateway([a.url]);
+    expect(gw.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const { res, sums } = await infer(gw, key, 2, 1);
+    expect(res.status).toBe(200);
+    expect((await res.json()).outputs[0].data).toEqual(sums);
+    const sent = a.seen.find((r) => r.path === '/v2/models/toy/infer')!;
+    expect(sent.headers['x-siglip-gateway-token']).toBe('loopback-secret');
+    expect(sent.headers.authorization).toBeUndefined();
+  });
+
+  it('retries a request refused by a dead backend on a live one, and reports the dead one not ready', async () => {
+    const a = await backend('a');
+    const { gw, key } = await gateway([`dead=${await deadBackendUrl()}`, `live=${a.url}`]);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => infer(gw, key, 1, i)));
+    for (const { res, sums } of results) {
+      expect(res.status).toBe(200);
+      expect((await res.json()).outputs[0].data).toEqual(sums);
+    }
+    const status = await (await fetch(`${gw.url}/status`)).json();
+    expect(status.backends).toEqual([{ name: 'dead', ready: false }, { name: 'live', ready: true }]);
+  });
+
+  it('answers 504 when the backend does not answer in time', async () => {
+    const a = await backend('a');
+    a.hold = true;
+    const { gw, key } = await gateway([a.url], { requestTimeoutMs: 50 });
+    const { res } = await infer(gw, key, 1, 0);
+    expect(res.status).toBe(504);
+    expect(await res.json()).toEqual({ error: 'backend did not answer within 50 ms' });
+    a.release();
+  });
+
+  it('loses no request when one of two backends dies mid-load: each gets exactly one, correct answer', async () => {
+    const a = await backend('a');
+    const b = await backend('b');
+    const { gw, key } = await gateway([a.url, b.url]);
+    a.hold = true;
+    const inflight = Array.from({ length: 40 }, (_, i) => infer(gw, key, 1 + (i % 3), i * 100));
+    // Wait until the dying backend holds some requests, then crash it with those still unanswered.
+    while (a.held() < 5) await new Promise((r) => setTimeout(r, 1));
+    await a.kill();
+    const more = Array.from({ length: 20 }, (_, i) => infer(gw, key, 2, 10_000 + i));
+    const all = await Promise.all([...inflight, ...more]);
+    for (const { res, sums } of all) {
+      expect(res.status).toBe(200);
+      expect((await res.json()).outputs[0].data).toEqual(sums);
+    }
+  });
+});
