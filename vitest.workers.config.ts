@@ -3,6 +3,11 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
+// Offline: no request.cf download, no metrics, no banner (unless the caller decided otherwise).
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+process.env.WRANGLER_HIDE_BANNER ??= 'true';
+
 export default defineConfig({
   plugins: [
     cloudflareTest({

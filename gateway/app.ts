@@ -9,6 +9,7 @@ import type { ModelCatalog } from './backends/modelCatalog';
 import { cachedJson } from './cache/cachedJson';
 import { errorResponse } from './http/errorResponse';
 import type { GatewayEnv } from './http/env';
+import type { BodyReader } from './http/readBody';
 import { modelAccess } from './middleware/modelAccess/index';
 import { rateLimit, type LimiterFailureMode } from './middleware/rateLimit/index';
 import { requestId } from './middleware/requestId/index';
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   catalog: ModelCatalog;
   cache: ResponseCache;
   clock: Clock;
+  /** How bodies are read (Node: straight from the socket); defaults to the Fetch API body. */
+  readBody?: BodyReader;
   /** Tunables, already validated (see gateway/config.ts). */
   settings?: Partial<GatewaySettings>;
 }
@@ -99,7 +102,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     auth,
     keepHealthFresh,
     modelAccess({ catalog }),
-    validateInfer(),
+    validateInfer({ readBody: deps.readBody }),
     limit,
     forward,
   );
@@ -112,7 +115,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     },
     auth,
     keepHealthFresh,
-    validateEmbeddings({ maxBodyBytes: settings.embeddingsMaxBodyBytes, maxItems: settings.embeddingsMaxItems }),
+    validateEmbeddings({ maxBodyBytes: settings.embeddingsMaxBodyBytes, maxItems: settings.embeddingsMaxItems, readBody: deps.readBody }),
     limit,
     forward,
   );

@@ -10,6 +10,7 @@ import { BackendPool } from './backends/backendPool';
 import { ModelCatalog } from './backends/modelCatalog';
 import { undiciTransport } from './backends/undiciTransport';
 import { MemoryTtlCache } from './cache/memoryTtlCache';
+import { nodeBodyReader } from './http/nodeBody';
 import { describeConfigError, parseBackendList, sharedSettingsSchema } from './config';
 import { MemoryRateLimiter } from './ratelimit/memoryRateLimiter';
 import type { Clock } from './types';
@@ -62,6 +63,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     catalog,
     cache: new MemoryTtlCache(clock),
     clock,
+    readBody: nodeBodyReader,
     settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure },
   });
 

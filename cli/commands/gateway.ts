@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { pino } from 'pino';
 import { createTenantKey, DEFAULT_KEYS_FILE } from '../../gateway/auth/keysFileWriter';
 import { startGateway } from '../../gateway/node';
 import { onShutdown } from '../shutdown';
@@ -39,7 +40,8 @@ export function registerGatewayCommands(program: Command): void {
         requestTimeoutMs: o.requestTimeout as number,
         limiterFailure: o.limiterFailure as 'closed' | 'open',
       });
-      process.stderr.write(`gateway listening on ${gw.url}\n`);
+      // One JSON line, like the backend's "backend ready", so scripts and the bench can find the URL.
+      pino({ base: { service: 'gateway' } }).info({ url: gw.url }, 'gateway ready');
       onShutdown(() => gw.close());
     });
 

@@ -1,5 +1,12 @@
 /** Reads a request body once, refusing (413) anything over the limit before or while it arrives. */
+import type { Context } from 'hono';
 import { InferenceError } from '../../shared/errors';
+
+/** Reads the body of the request in `c`, refusing more than `limit` bytes (413). Runtimes may supply a faster one. */
+export type BodyReader = (c: Context, limit: number) => Promise<Uint8Array>;
+
+/** The portable BodyReader (Workers, tests): the Fetch API body. */
+export const webBodyReader: BodyReader = (c, limit) => readBodyWithin(c.req.raw, limit);
 
 const tooLarge = (limit: number) => new InferenceError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes for this model`);
 

@@ -28,10 +28,18 @@ export function forwardToBackend(backends: ForwardTarget): Handler<GatewayEnv> {
       headers,
       body,
     });
-    const out = new Headers();
-    res.headers.forEach((v, k) => {
-      if (!DROP_DOWN.has(k)) out.set(k, v);
-    });
-    return new Response(res.body, { status: res.status, headers: out });
+    try {
+      // Node: the transport built this response, so its headers are mutable and its body is still a plain
+      // buffer the server writes in one go. Touching `res.body` here would turn it into a stream.
+      for (const name of DROP_DOWN) res.headers.delete(name);
+      return res;
+    } catch {
+      // fetch responses (Workers) have immutable headers: relay the body stream under new ones.
+      const out = new Headers();
+      res.headers.forEach((v, k) => {
+        if (!DROP_DOWN.has(k)) out.set(k, v);
+      });
+      return new Response(res.body, { status: res.status, headers: out });
+    }
   };
 }

@@ -41,6 +41,9 @@ export function validateInferBody(body: Uint8Array, headerLength: string | undef
           `input '${input.name}': binary_data_size is ${size}, but shape ${shapeText(input.shape)} of ${input.datatype} needs ${count * DATATYPE_SIZE[input.datatype]} bytes`,
         );
       }
+      if (input.datatype === 'BYTES' && binary !== undefined) {
+        checkBytesElements(input.name, binary.subarray(binaryBytes, binaryBytes + size), count);
+      }
       binaryBytes += size;
     } else if (tensor.data === undefined) {
       throw invalidArgument(`input '${input.name}': no data (give 'data', or binary_data_size with the binary extension)`);
@@ -89,4 +92,18 @@ function batchOf(request: InferRequest, model: ModelInfo): number {
     if (input.shape[0] !== n) throw invalidArgument(`inputs disagree on the batch size: '${request.inputs[0].name}' has ${n}, '${input.name}' has ${input.shape[0]}`);
   }
   return n;
+}
+
+// BYTES elements are a 4-byte little-endian length then the bytes; count them without copying.
+function checkBytesElements(name: string, bytes: Uint8Array, expected: number): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let off = 0;
+  let n = 0;
+  while (off < bytes.length) {
+    if (off + 4 > bytes.length) throw invalidArgument(`input '${name}': BYTES element ${n} has a truncated length prefix`);
+    off += 4 + dv.getUint32(off, true);
+    n++;
+  }
+  if (off !== bytes.length) throw invalidArgument(`input '${name}': BYTES element ${n - 1} runs past its binary_data_size`);
+  if (n !== expected) throw invalidArgument(`input '${name}': expected ${expected} BYTES elements for its shape, got ${n}`);
 }

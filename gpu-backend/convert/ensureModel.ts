@@ -1,5 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readManifest } from '../hub/fetchManifest';
 import { fetchModel, type FetchProgress, type FetchResult } from '../hub/fetchModel';
 import { convertModel, type ConvertProgress, type Tower } from './convertModel';
 import { MODEL_NAMES } from './modelRepositoryWriter';
@@ -56,10 +57,11 @@ export async function ensureModel(options: EnsureModelOptions): Promise<EnsureMo
     token: options.token,
     onProgress: (p) => options.onProgress?.({ stage: 'fetch', ...p }),
   });
-  const manifest = JSON.parse(await readFile(join(checkpointDir, '.siglip-fetch.json'), 'utf8')) as { files: Record<string, { sha256?: string }> };
+  const manifest = await readManifest(checkpointDir);
   const stamp = {
     repo: options.repo,
-    weights: manifest.files['model.safetensors']?.sha256 ?? fetched.commit ?? 'unknown',
+    // The weights' sha256 identifies what was converted, whatever revision name pointed at it.
+    weights: manifest?.files['model.safetensors']?.sha256 ?? fetched.commit ?? 'unknown',
     flavor: options.flavor ?? 'portable',
     dtype: options.dtype ?? 'fp32',
     towers: options.towers ?? null,

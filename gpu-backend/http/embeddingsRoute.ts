@@ -3,7 +3,7 @@ import { describeZodError, embeddingsRequestSchema, type EmbeddingItem } from '.
 import { PipelineModel } from '../models/pipelineModel';
 import type { BytesElement } from '../models/types';
 import type { BackendContext } from './routes';
-import { readBody, tooLarge } from './readBody';
+import { readBody } from './readBody';
 import { sendJson } from './respond';
 import type { Router } from './router';
 
@@ -21,17 +21,46 @@ export interface EmbeddingsRouteOptions {
   fetchImage?: RemoteImageFetcher;
 }
 
-/** Downloads an allow-listed image with a size cap and a timeout. */
+/** Downloads an allow-listed image with a size cap and a timeout; errors name the item as input[index]. */
 export function defaultImageFetcher(maxBytes: number): RemoteImageFetcher {
   return async (url, index) => {
+    const label = `input[${index}]`;
+    const tooBig = (size: number) =>
+      new InferenceError('PAYLOAD_TOO_LARGE', `${label}: image of ${size} bytes exceeds the limit of ${maxBytes} bytes`, 'too_large');
     const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
-      throw invalidArgument(`input[${index}]: could not fetch image: ${err.message}`);
+      throw invalidArgument(`${label}: could not fetch image: ${err.message}`);
     });
-    if (!res.ok) throw invalidArgument(`input[${index}]: fetching the image returned HTTP ${res.status}`);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw invalidArgument(`${label}: fetching the image returned HTTP ${res.status}`);
+    }
     const declared = Number(res.headers.get('content-length') ?? 0);
-    if (declared > maxBytes) throw tooLarge(declared, maxBytes);
-    const buf = new Uint8Array(await res.arrayBuffer());
-    if (buf.byteLength > maxBytes) throw tooLarge(buf.byteLength, maxBytes);
+    if (declared > maxBytes) {
+      await res.body?.cancel();
+      throw tooBig(declared);
+    }
+    // Content-Length may be absent or wrong: count while reading, and stop at the cap.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read().catch((err: Error) => {
+        throw invalidArgument(`${label}: could not fetch image: ${err.message}`);
+      });
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooBig(size);
+      }
+      chunks.push(value);
+    }
+    const buf = new Uint8Array(size);
+    let off = 0;
+    for (const c of chunks) {
+      buf.set(c, off);
+      off += c.byteLength;
+    }
     return buf;
   };
 }
@@ -56,7 +85,7 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
     const items: EmbeddingItem[] = typeof request.input === 'string' ? [request.input] : request.input;
 
     const texts: { index: number; value: BytesElement }[] = [];
-    const images: { index: number; value: Promise<BytesElement> }[] = [];
+    const images: { index: number; inline?: string; url?: string }[] = [];
     items.forEach((item, index) => {
       if (typeof item === 'string' || 'text' in item) {
         const value = typeof item === 'string' ? item : item.text;
@@ -64,12 +93,14 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
         texts.push({ index, value });
       } else if (item.image.startsWith('data:')) {
         if (!/^data:image\/[a-z0-9.+-]+;base64,/i.test(item.image)) throw invalidArgument(`input[${index}]: image must be a data:image/...;base64,... URL`);
-        images.push({ index, value: Promise.resolve(item.image) });
+        images.push({ index, inline: item.image });
       } else {
         if (!opts.allowlist.some((prefix) => item.image.startsWith(prefix))) {
           throw invalidArgument(`input[${index}]: remote image URLs are refused; send a data: URL, or start the backend with an allowlist that covers this URL`);
         }
-        images.push({ index, value: fetchImage(item.image, index) });
+        // Fetched only once every item has passed validation: a fetch started before a later item is
+        // refused would fail (or succeed) unobserved.
+        images.push({ index, url: item.image });
       }
     });
     if (texts.length && !(text instanceof PipelineModel)) throw invalidArgument(`text input needs the '${opts.textModel}' model, which is not loaded`);
@@ -91,7 +122,7 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
         ? (text as PipelineModel).embed(texts.map((t) => t.value), ctxIn, true).catch((e) => Promise.reject(relabel(e, texts.map((t) => t.index))))
         : null,
       images.length
-        ? Promise.all(images.map((i) => i.value)).then((values) =>
+        ? Promise.all(images.map(({ index, inline, url }): BytesElement | Promise<BytesElement> => inline ?? fetchImage(url!, index))).then((values) =>
             (image as PipelineModel).embed(values, ctxIn, true).catch((e) => Promise.reject(relabel(e, images.map((i) => i.index)))),
           )
         : null,

@@ -30,7 +30,7 @@ export async function downloadResumable(req: HubFileRequest, dest: string): Prom
     await rm(part);
     have = 0;
   }
-  const hash = contentHasher(req.expected, req.size);
+  let hash = contentHasher(req.expected, req.size);
   await hashFilePrefix(hash, part, have);
   req.onBytes?.(have, req.size);
 
@@ -39,8 +39,10 @@ export async function downloadResumable(req: HubFileRequest, dest: string): Prom
       have = await appendFrom(req, part, have, (chunk) => hash.update(chunk));
     } catch (err) {
       if (attempt >= req.maxRetries) throw new Error(`${req.path}: download failed after ${attempt + 1} attempts at byte ${have} of ${req.size}: ${(err as Error).message}`);
-      // The bytes already written were hashed; measure them again and resume from there.
+      // Resume from what reached the disk, re-hashing it: a failed write may have left part of a chunk.
       have = (await stat(part).catch(() => null))?.size ?? 0;
+      hash = contentHasher(req.expected, req.size);
+      await hashFilePrefix(hash, part, have);
     }
   }
   const got = hash.digest('hex');

@@ -25,7 +25,7 @@ async function infer(gw: RunningGateway, key: string, n: number, base: number) {
   const { body, headerLength, sums } = binaryBody(n, base);
   const res = await fetch(`${gw.url}/v2/models/toy/infer`, {
     method: 'POST',
-    body,
+    body: body as BodyInit,
     headers: { authorization: `Bearer ${key}`, 'inference-header-content-length': String(headerLength), 'content-type': 'application/octet-stream' },
   });
   return { res, sums };
@@ -71,10 +71,15 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
     const b = await backend('b');
     const { gw, key } = await gateway([a.url, b.url]);
     a.hold = true;
+    b.hold = true;
     const inflight = Array.from({ length: 40 }, (_, i) => infer(gw, key, 1 + (i % 3), i * 100));
-    // Wait until the dying backend holds some requests, then crash it with those still unanswered.
-    while (a.held() < 5) await new Promise((r) => setTimeout(r, 1));
+    // Both hold their requests, so least-outstanding balancing splits them evenly; then `a` crashes
+    // with its share unanswered and `b` lets everything through.
+    while (a.held() + b.held() < 40) await new Promise((r) => setTimeout(r, 1));
+    expect(a.held()).toBe(20);
     await a.kill();
+    b.hold = false;
+    b.release();
     const more = Array.from({ length: 20 }, (_, i) => infer(gw, key, 2, 10_000 + i));
     const all = await Promise.all([...inflight, ...more]);
     for (const { res, sums } of all) {

@@ -36,7 +36,7 @@ describe('fetchModel against a local imitation of the hub', () => {
     const r = await fetchModel({ repo: REPO, into: dir, endpoint, onProgress: (p) => p.done === p.total && progress.push(p.file) });
     expect(r.offline).toBe(false);
     expect(r.commit).toBe(hub.commit);
-    expect(await readFile(join(dir, 'model.safetensors'))).toEqual(weights);
+    expect((await readFile(join(dir, 'model.safetensors'))).equals(weights)).toBe(true);
     expect(await readFile(join(dir, 'config.json'))).toEqual(config);
     expect(await readFile(join(dir, 'tokenizer.json'))).toEqual(tokenizer);
     expect((await readdir(dir)).sort()).toEqual(['.siglip-fetch.json', 'config.json', 'model.safetensors', 'tokenizer.json']);
@@ -48,7 +48,7 @@ describe('fetchModel against a local imitation of the hub', () => {
   it('resumes with a Range request when the connection drops mid-file', async () => {
     hub.faults.cutOnce = { path: 'model.safetensors', afterBytes: 100_000 };
     await fetchModel({ repo: REPO, into: dir, endpoint });
-    expect(await readFile(join(dir, 'model.safetensors'))).toEqual(weights);
+    expect((await readFile(join(dir, 'model.safetensors'))).equals(weights)).toBe(true);
     const bodyReads = hub.requests.filter((q) => q.url.startsWith('/cdn/') && q.range !== 'bytes=0-0');
     expect(bodyReads.length).toBe(2);
     const resumedAt = Number(/^bytes=(\d+)-/.exec(bodyReads[1].range ?? '')?.[1]);
@@ -59,7 +59,7 @@ describe('fetchModel against a local imitation of the hub', () => {
   it('continues a .part file left by an interrupted run instead of starting over', async () => {
     await writeFile(join(dir, 'model.safetensors.part'), weights.subarray(0, 123_456));
     await fetchModel({ repo: REPO, into: dir, endpoint });
-    expect(await readFile(join(dir, 'model.safetensors'))).toEqual(weights);
+    expect((await readFile(join(dir, 'model.safetensors'))).equals(weights)).toBe(true);
     const bodyReads = hub.requests.filter((q) => q.url.startsWith('/cdn/') && q.range !== 'bytes=0-0');
     expect(bodyReads.map((q) => q.range)).toEqual([`bytes=123456-${weights.length - 1}`]);
   });

@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
-import { readBodyWithin } from '../../http/readBody';
+import { webBodyReader, type BodyReader } from '../../http/readBody';
 import { deferRejection } from '../../http/rejection';
 import type { GatewayEnv } from '../../http/env';
 import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
@@ -22,8 +22,14 @@ function checkContentType(type: string | undefined, allowed: RegExp, hint: strin
   }
 }
 
+/** Options of `validateInfer`. */
+export interface ValidateInferOptions {
+  readBody?: BodyReader;
+}
+
 /** Middleware factory for model routes (after `modelAccess`): GETs cost 1; an infer costs its batch size. */
-export function validateInfer(): MiddlewareHandler<GatewayEnv> {
+export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHandler<GatewayEnv> {
+  const readBody = options.readBody ?? webBodyReader;
   return async function validateInfer(c, next) {
     c.set('cost', 1);
     await deferRejection(c, async () => {
@@ -32,7 +38,7 @@ export function validateInfer(): MiddlewareHandler<GatewayEnv> {
       const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
       if (headerLength === undefined) checkContentType(c.req.header('content-type'), INFER_TYPES, 'send application/json, or the binary extension');
       const limit = headerLength === undefined ? model.maxBodyBytes.json : model.maxBodyBytes.binary;
-      const body = await readBodyWithin(c.req.raw, limit);
+      const body = await readBody(c, limit);
       c.set('cost', validateInferBody(body, headerLength, model));
       c.set('body', body);
     });
@@ -44,16 +50,18 @@ export function validateInfer(): MiddlewareHandler<GatewayEnv> {
 export interface ValidateEmbeddingsOptions {
   maxBodyBytes: number;
   maxItems: number;
+  readBody?: BodyReader;
 }
 
 /** Middleware factory for `/v1/embeddings` (after `tenantAuth`): the body's model must be allowed; cost = item count. */
 export function validateEmbeddings(options: ValidateEmbeddingsOptions): MiddlewareHandler<GatewayEnv> {
   const { maxBodyBytes, maxItems } = options;
+  const readBody = options.readBody ?? webBodyReader;
   return async function validateEmbeddings(c, next) {
     c.set('cost', 1);
     await deferRejection(c, async () => {
       checkContentType(c.req.header('content-type'), JSON_TYPE, 'send application/json');
-      const body = await readBodyWithin(c.req.raw, maxBodyBytes);
+      const body = await readBody(c, maxBodyBytes);
       const { model, items } = validateEmbeddingsBody(body, maxItems);
       assertModelAllowed(c.get('tenant'), model);
       c.set('modelName', model);

@@ -1,0 +1,50 @@
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureModel } from '../../gpu-backend/convert/ensureModel';
+import { FakeHub } from '../hub/fakeHub';
+import { writeHubFormCheckpoint } from './hubCheckpoint';
+
+describe('ensureModel', () => {
+  let dir: string;
+  let hub: FakeHub;
+  let endpoint: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'siglip-ensure-'));
+    const ckpt = join(dir, 'source');
+    await mkdir(ckpt);
+    await writeHubFormCheckpoint(ckpt);
+    const files = await Promise.all(
+      (await readdir(ckpt)).map(async (path) => ({ path, content: await readFile(join(ckpt, path)), lfs: path.endsWith('.safetensors') })),
+    );
+    hub = new FakeHub('google/siglip-tiny', files);
+    endpoint = await hub.start();
+  });
+  afterAll(async () => {
+    await hub.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fetches and converts on first use, then does neither', async () => {
+    const options = { repo: 'google/siglip-tiny', cacheDir: join(dir, 'cache'), modelRepository: join(dir, 'repo'), endpoint };
+    const first = await ensureModel(options);
+    expect(first.converted).toBe(true);
+    expect(first.fetch.offline).toBe(false);
+    expect(first.checkpointDir).toBe(join(dir, 'cache', 'google--siglip-tiny'));
+    expect((await readdir(join(dir, 'repo'))).filter((n) => !n.startsWith('.')).sort()).toEqual(['embed_image', 'embed_text', 'siglip_text', 'siglip_vision']);
+
+    const seen = hub.requests.length;
+    const second = await ensureModel(options);
+    expect(second).toMatchObject({ converted: false, fetch: { offline: true } });
+    expect(hub.requests.length).toBe(seen);
+  });
+
+  it('converts again when the flavor or dtype changes', async () => {
+    const options = { repo: 'google/siglip-tiny', cacheDir: join(dir, 'cache'), modelRepository: join(dir, 'repo2'), endpoint };
+    expect((await ensureModel(options)).converted).toBe(true);
+    expect((await ensureModel({ ...options, flavor: 'cuda', dtype: 'fp16' })).converted).toBe(true);
+    const config = JSON.parse(await readFile(join(dir, 'repo2', 'siglip_vision', 'config.json'), 'utf8'));
+    expect(config.parameters.conversion).toMatchObject({ flavor: 'cuda', dtype: 'fp16' });
+  });
+});
