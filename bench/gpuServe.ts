@@ -10,6 +10,7 @@ import { buildPixelRequest } from './jsonDecode';
 import { binaryPixelRequest } from './e2e';
 import { describeLoad, runLoad } from './loadgen';
 import { startCli } from './processes';
+import { measureIdle } from './busyFraction';
 import { renderTable, type BenchRow } from './table';
 
 const { values } = parseArgs({
@@ -74,10 +75,12 @@ try {
         ? binaryPixelRequest(pixels)
         : { body: buildPixelRequest(3), headers: { 'content-type': 'application/json' } };
     const before = await stats();
-    const r = await runLoad({ url, body: req.body, headers: req.headers }, { concurrency, seconds, maxRequests: 200_000 });
+    const { result: r, idle } = await measureIdle(server.url, () =>
+      runLoad({ url, body: req.body, headers: req.headers }, { concurrency, seconds, maxRequests: 200_000 }),
+    );
     const after = await stats();
     const meanBatch = (after.inference_count - before.inference_count) / Math.max(1, after.execution_count - before.execution_count);
-    const idleNote = `mean batch ${meanBatch.toFixed(1)}`;
+    const idleNote = `mean batch ${meanBatch.toFixed(1)}, GPU idle ${(idle * 100).toFixed(1)}% of the run`;
     rows.push({
       section,
       measure: `backend, ${kind}, c=${concurrency}`,

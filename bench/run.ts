@@ -2,10 +2,12 @@
 import { renderTable, type BenchRow } from './table';
 import { benchJsonDecode } from './jsonDecode';
 import { benchEndToEnd } from './e2e';
+import { benchEmbedImage } from './embedImage';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
   e2e: benchEndToEnd,
+  embedImage: benchEmbedImage,
 };
 
 const only = process.argv.slice(2);

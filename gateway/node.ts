@@ -81,10 +81,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     url: `http://${host}:${port}`,
     async close() {
       clearInterval(timer);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      });
+      const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+      // Stop accepting, let requests in flight finish, and close each kept-alive connection as soon as it
+      // goes idle (server.close alone would wait out the keep-alive timeout); past the request timeout, cut.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
+      const cut = setTimeout(() => http.closeAllConnections(), opts.requestTimeoutMs);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      clearInterval(sweep);
+      clearTimeout(cut);
       await transport.close();
     },
   };

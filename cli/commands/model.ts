@@ -76,8 +76,8 @@ function parseIntStrict(value: string): number {
   return Number(value);
 }
 
-// One bar at a time, relabelled when the file or tower changes; cli-progress draws nothing when stderr is no TTY.
-class ProgressBars {
+/** Progress bars for long CLI work: one bar at a time, relabelled when the file or tower changes; cli-progress draws nothing when stderr is no TTY. */
+export class ProgressBars {
   private bar?: cliProgress.SingleBar;
   private label = '';
 

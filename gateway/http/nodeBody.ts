@@ -13,29 +13,41 @@ export const nodeBodyReader: BodyReader = (c: Context, limit: number) => {
 };
 
 /** The whole body; with a Content-Length it lands in a buffer of exactly that size (one copy per chunk). */
-export async function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const declared = incoming.headers['content-length'];
-  if (declared !== undefined && !(Number(declared) <= limit)) throw tooLarge(limit);
-  if (declared !== undefined) {
-    const out = Buffer.allocUnsafe(Number(declared));
-    let off = 0;
-    for await (const chunk of incoming as AsyncIterable<Buffer>) {
-      // Node's parser enforces Content-Length, so this only guards against a broken peer.
-      if (off + chunk.length > out.length) throw new InferenceError('INVALID_ARGUMENT', 'body longer than its Content-Length');
-      chunk.copy(out, off);
-      off += chunk.length;
-    }
-    return off === out.length ? out : out.subarray(0, off);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) {
-      incoming.resume();
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
+export function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const header = incoming.headers['content-length'];
+  const declared = header === undefined ? undefined : Number(header);
+  if (declared !== undefined && !(declared <= limit)) return Promise.reject(tooLarge(limit));
+  // Events rather than for-await: leaving a for-await early destroys the stream, and with it a socket
+  // that should stay open to carry the 413 and further requests. Here an over-long body just stops being
+  // collected; the stream keeps flowing and drains.
+  return new Promise((resolve, reject) => {
+    const out = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const finish = (err?: Error) => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      if (err) reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      if (out) {
+        // Node's parser enforces Content-Length, so this only guards against a broken peer.
+        if (total + chunk.length > out.length) return finish(new InferenceError('INVALID_ARGUMENT', 'body longer than its Content-Length'));
+        chunk.copy(out, total);
+      } else {
+        if (total + chunk.length > limit) return finish(tooLarge(limit));
+        chunks.push(chunk);
+      }
+      total += chunk.length;
+    };
+    const onEnd = () => {
+      finish();
+      resolve(out ? out.subarray(0, total) : Buffer.concat(chunks, total));
+    };
+    const onError = (err: Error) => finish(err);
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+  });
 }

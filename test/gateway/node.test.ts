@@ -87,4 +87,25 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
       expect((await res.json()).outputs[0].data).toEqual(sums);
     }
   });
+
+  it('reads bodies straight from the socket and answers 413 past the model limit, declared or streamed', async () => {
+    const a = await backend('a');
+    const { gw, key } = await gateway([a.url]);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const big = new Uint8Array(200 * 1024).fill(32);
+    const declared = await fetch(`${gw.url}/v2/models/toy/infer`, { method: 'POST', body: big, headers });
+    expect(declared.status).toBe(413);
+    const streamed = await fetch(`${gw.url}/v2/models/toy/infer`, {
+      method: 'POST',
+      body: new ReadableStream({ start(c) { for (let i = 0; i < 4; i++) c.enqueue(big.subarray(0, 64 * 1024)); c.close(); } }),
+      headers,
+      // @ts-expect-error Node's fetch needs duplex for a streamed body
+      duplex: 'half',
+    });
+    expect(streamed.status).toBe(413);
+    expect(a.seen.filter((r) => r.path.endsWith('/infer'))).toEqual([]);
+    // The connection stays usable: a valid request right after still succeeds.
+    const { res, sums } = await infer(gw, key, 1, 3);
+    expect((await res.json()).outputs[0].data).toEqual(sums);
+  });
 });
