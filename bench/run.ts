@@ -3,11 +3,13 @@ import { renderTable, type BenchRow } from './table';
 import { benchJsonDecode } from './jsonDecode';
 import { benchEndToEnd } from './e2e';
 import { benchEmbedImage } from './embedImage';
+import { benchGateway } from './gateway';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
   e2e: benchEndToEnd,
   embedImage: benchEmbedImage,
+  gateway: benchGateway,
 };
 
 const only = process.argv.slice(2);

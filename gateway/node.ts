@@ -34,6 +34,8 @@ export type StartGatewayOptions = z.input<typeof startGatewayOptionsSchema>;
 /** A running gateway. */
 export interface RunningGateway {
   url: string;
+  /** Re-reads the keys file (the CLI calls this on SIGHUP); in-flight requests keep the keys they had. */
+  reloadKeys(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   if (!parsed.success) throw new Error(describeConfigError('gateway options', parsed.error));
   const opts = parsed.data;
   const targets = parseBackendList(opts.backends);
-  const keys = opts.keys ?? (opts.keysFile ? await loadKeysFile(opts.keysFile) : emptyKeysFile());
+  const readKeys = async () => opts.keys ?? (opts.keysFile ? await loadKeysFile(opts.keysFile) : emptyKeysFile());
+  let keyStore = new MemoryKeyStore(await readKeys());
 
   const clock = systemClock;
   const transport = undiciTransport({ connections: opts.connections });
@@ -57,7 +60,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const catalog = new ModelCatalog(pool, { clock });
   const app = createGatewayApp({
-    keys: new MemoryKeyStore(keys),
+    keys: { lookup: (key) => keyStore.lookup(key) },
     limiter: new MemoryRateLimiter(clock),
     pool,
     catalog,
@@ -79,6 +82,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
     url: `http://${host}:${port}`,
+    async reloadKeys() {
+      keyStore = new MemoryKeyStore(await readKeys());
+    },
     async close() {
       clearInterval(timer);
       const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };

@@ -41,7 +41,14 @@ export function registerGatewayCommands(program: Command): void {
         limiterFailure: o.limiterFailure as 'closed' | 'open',
       });
       // One JSON line, like the backend's "backend ready", so scripts and the bench can find the URL.
-      pino({ base: { service: 'gateway' } }).info({ url: gw.url }, 'gateway ready');
+      const log = pino({ base: { service: 'gateway' } });
+      log.info({ url: gw.url }, 'gateway ready');
+      process.on('SIGHUP', () => {
+        gw.reloadKeys().then(
+          () => log.info({ keys: o.keys }, 'keys reloaded'),
+          (err: Error) => log.error({ err: err.message }, 'keys not reloaded; keeping the previous ones'),
+        );
+      });
       onShutdown(() => gw.close());
     });
 

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { convertModel, type Tower } from '../../gpu-backend/convert/convertModel';
 import { checkpointDirFor } from '../../gpu-backend/convert/ensureModel';
+import { ATTENTION_KINDS, type AttentionKind } from '../../gpu-backend/convert/siglip/cudaSelfAttention';
 import { synthModel } from '../../gpu-backend/convert/synth/synthModel';
 import { fetchModel } from '../../gpu-backend/hub/fetchModel';
 
@@ -42,11 +43,12 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--into <dir>', 'model repository to write into')
     .addOption(new Option('--dtype <dtype>', 'weight precision').choices(['fp32', 'fp16']).default('fp32'))
     .addOption(new Option('--flavor <flavor>', 'portable: standard ONNX ops; cuda: onnxruntime fused CUDA ops').choices(['portable', 'cuda']).default('portable'))
+    .addOption(new Option('--attention <kind>', 'cuda flavor only: self-attention graph (default mha-separate)').choices(ATTENTION_KINDS))
     .option('--towers <list>', 'comma-separated towers (vision,text); default: all in the checkpoint', parseTowers)
-    .action(async (o: { from: string; into: string; dtype: 'fp32' | 'fp16'; flavor: 'portable' | 'cuda'; towers?: Tower[] }) => {
+    .action(async (o: { from: string; into: string; dtype: 'fp32' | 'fp16'; flavor: 'portable' | 'cuda'; attention?: AttentionKind; towers?: Tower[] }) => {
       const bars = new ProgressBars();
       const r = await convertModel({ ...o, onProgress: (p) => bars.update(`siglip_${p.tower}`, p.done, p.total) }).finally(() => bars.stop());
-      console.log(`wrote ${r.models.join(', ')} (${o.flavor}, ${o.dtype}) into ${o.into}`);
+      console.log(`wrote ${r.models.join(', ')} (${[o.flavor, o.dtype, o.attention].filter(Boolean).join(', ')}) into ${o.into}`);
     });
 
   model

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeOnnxModel } from './onnx/writeOnnxModel';
 import { SafetensorsFile } from './safetensors/safetensorsFile';
 import { MODEL_NAMES, textModelConfig, visionModelConfig, writeModelConfig, writePipelineEntries } from './modelRepositoryWriter';
+import { ATTENTION_KINDS, DEFAULT_ATTENTION, type AttentionKind } from './siglip/cudaSelfAttention';
 import { parseSiglipConfig, type SiglipArchitecture } from './siglip/siglipConfig';
 import { buildTextGraph, buildVisionGraph, type GraphFlavor, type TowerGraph } from './siglip/towerGraphs';
 import { TOWER_PREFIX, textTensors, visionTensors } from './siglip/towerTensors';
@@ -27,6 +28,8 @@ export interface ConvertOptions {
   into: string;
   dtype?: WeightDtype;
   flavor?: GraphFlavor;
+  /** Self-attention graph of the cuda flavor (default 'mha-separate'); not applicable to 'portable'. */
+  attention?: AttentionKind;
   /** Towers to convert; defaults to every tower the checkpoint holds. */
   towers?: Tower[];
   onProgress?: (p: ConvertProgress) => void;
@@ -45,6 +48,7 @@ export interface ConvertResult {
 export async function convertModel(options: ConvertOptions): Promise<ConvertResult> {
   const dtype = options.dtype ?? 'fp32';
   const flavor = options.flavor ?? 'portable';
+  const attention = resolveAttention(flavor, options.attention);
   const arch = parseSiglipConfig(JSON.parse(await readFile(join(options.from, 'config.json'), 'utf8')), join(options.from, 'config.json'));
   const checkpoint = join(options.from, 'model.safetensors');
   if (!(await stat(checkpoint).catch(() => null))) {
@@ -57,7 +61,8 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertResu
     const towers = options.towers ?? (Object.keys(located) as Tower[]);
     if (towers.length === 0) throw new Error(`${checkpoint}: no SigLIP tower weights found for the towers in config.json`);
     const result: ConvertResult = { models: [], files: [] };
-    const stamp = { flavor, dtype, source: options.from };
+    // The attention kind tells cuda entries apart in config.json; portable entries keep the stamp they always had.
+    const stamp = { flavor, dtype, source: options.from, ...(flavor === 'cuda' ? { attention } : {}) };
     await mkdir(options.into, { recursive: true });
     for (const tower of towers) {
       const cfg = arch[tower];
@@ -67,10 +72,10 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertResu
       let built: TowerGraph;
       if (tower === 'vision') {
         weights.validate(visionTensors(arch.vision!), 'vision tower');
-        built = buildVisionGraph(arch.vision!, weights, dtype, flavor);
+        built = buildVisionGraph(arch.vision!, weights, dtype, flavor, attention);
       } else {
         weights.validate(textTensors(arch.text!), 'text tower');
-        built = buildTextGraph(arch.text!, weights, dtype, flavor);
+        built = buildTextGraph(arch.text!, weights, dtype, flavor, attention);
       }
       const name = MODEL_NAMES[tower];
       const files = await writeTowerModel(options.into, name, built, (done, total) => options.onProgress?.({ tower, done, total }), options.externalDataThreshold);
@@ -88,6 +93,16 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertResu
   } finally {
     await file.close();
   }
+}
+
+// Checked before any file is read, so a wrong flag fails at once rather than after a 3.5 GB read.
+function resolveAttention(flavor: GraphFlavor, attention: AttentionKind | undefined): AttentionKind {
+  if (attention === undefined) return DEFAULT_ATTENTION;
+  if (!(ATTENTION_KINDS as readonly string[]).includes(attention)) {
+    throw new Error(`attention: expected one of ${ATTENTION_KINDS.join(', ')}, got "${attention}"`);
+  }
+  if (flavor !== 'cuda') throw new Error(`attention "${attention}" applies to the cuda flavor only (flavor is "${flavor}")`);
+  return attention;
 }
 
 function locateTowers(file: SafetensorsFile, arch: SiglipArchitecture): Partial<Record<Tower, TowerWeights>> {

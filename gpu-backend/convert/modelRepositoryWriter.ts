@@ -12,6 +12,8 @@ export interface ConversionStamp {
   flavor: string;
   dtype: string;
   source: string;
+  /** Attention graph of the cuda flavor (see cudaSelfAttention.ts). */
+  attention?: string;
 }
 
 const MAX_BATCH = 64;

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OrtRunnerOptions } from '../../gpu-backend/runtime/ortRunner';
@@ -6,6 +5,7 @@ import { startBackend, type Backend } from '../../gpu-backend/server';
 import type { OnnxModel } from '../../gpu-backend/models/onnxModel';
 import { maxAbsDiff } from '../helpers/fixtures';
 import { captureLogger } from '../helpers/logCapture';
+import { trackClosedRequests, TEST_REQUEST_HEADER } from '../helpers/requestTracker';
 import { runnerGate } from '../helpers/runnerGate';
 import { TempRepository, type RawModelConfig } from '../helpers/tempRepository';
 import { inferImage, knownImages, modelStats } from '../helpers/visionRequests';
@@ -81,11 +81,11 @@ function expectCorrect(r: { k: number; status: number; embedding?: Float32Array 
 }
 
 /** Holds the only instance busy with one request (at the gate); resolves once it is computing. */
-async function holdInstance(url: string): Promise<Promise<{ k: number } & Outcome>> {
+async function holdInstance(url: string): Promise<{ held: Promise<{ k: number } & Outcome> }> {
   runnerGate.close();
   const held = send(url, 0);
   await vi.waitFor(() => expect(runnerGate.active).toBe(1), WAIT);
-  return held;
+  return { held };
 }
 
 /**
@@ -94,7 +94,7 @@ async function holdInstance(url: string): Promise<Promise<{ k: number } & Outcom
  */
 async function occupy(url: string): Promise<Array<Promise<{ k: number } & Outcome>>> {
   const stagedBefore = (await modelStats(url)).inference_stats.queue.count;
-  const held = await holdInstance(url);
+  const { held } = await holdInstance(url);
   const staged = send(url, 1);
   await vi.waitFor(async () => expect((await modelStats(url)).inference_stats.queue.count).toBe(stagedBefore + 2), WAIT);
   return [held, staged];
@@ -133,22 +133,17 @@ describe('queue policy: max_queue_size', () => {
   it('drops a request whose client went away before dispatch: it is never computed', async () => {
     const before = await modelStats(s.url);
     const busy = await occupy(s.url);
-    const closed = new Set<string>();
-    const track = (req: IncomingMessage, res: { once(e: 'close', f: () => void): void }) => {
-      const tag = req.headers['x-test-request'];
-      if (typeof tag === 'string') res.once('close', () => closed.add(tag));
-    };
-    s.backend.server.on('request', track);
+    const tracker = trackClosedRequests(s.backend.server);
     try {
       const abort = new AbortController();
-      const leaving = send(s.url, 2, [], { signal: abort.signal, headers: { 'x-test-request': 'leaving' } });
+      const leaving = send(s.url, 2, [], { signal: abort.signal, headers: { [TEST_REQUEST_HEADER]: 'leaving' } });
       const staying = send(s.url, 3);
       await vi.waitFor(() => expect(s.model.batcher.pending).toBe(2), WAIT);
 
       abort.abort();
       await expect(leaving).rejects.toThrow();
       // The server has seen the connection close (its own close handler runs before this listener).
-      await vi.waitFor(() => expect(closed.has('leaving')).toBe(true), WAIT);
+      await vi.waitFor(() => expect(tracker.closed.has('leaving')).toBe(true), WAIT);
 
       runnerGate.open();
       const results = await Promise.all([...busy, staying]);
@@ -159,25 +154,21 @@ describe('queue policy: max_queue_size', () => {
       expect(after.inference_stats.success.count - before.inference_stats.success.count).toBe(3);
       expect(s.model.batcher.pending).toBe(0);
     } finally {
-      s.backend.server.off('request', track);
+      tracker.stop();
     }
   });
 
   it('frees the queue slot of a request whose client went away', async () => {
     const busy = await occupy(s.url);
     const abort = new AbortController();
-    const closed = new Set<string>();
-    const track = (req: IncomingMessage, res: { once(e: 'close', f: () => void): void }) => {
-      if (req.headers['x-test-request'] === 'leaving') res.once('close', () => closed.add('leaving'));
-    };
-    s.backend.server.on('request', track);
+    const tracker = trackClosedRequests(s.backend.server);
     try {
-      const leaving = send(s.url, 2, [], { signal: abort.signal, headers: { 'x-test-request': 'leaving' } });
+      const leaving = send(s.url, 2, [], { signal: abort.signal, headers: { [TEST_REQUEST_HEADER]: 'leaving' } });
       const staying = send(s.url, 3);
       await vi.waitFor(() => expect(s.model.batcher.pending).toBe(2), WAIT);
       abort.abort();
       await expect(leaving).rejects.toThrow();
-      await vi.waitFor(() => expect(closed.has('leaving')).toBe(true), WAIT);
+      await vi.waitFor(() => expect(tracker.closed.has('leaving')).toBe(true), WAIT);
       // The queue holds one live request of two allowed: a newcomer must be accepted, not refused as full.
       const enqueue = vi.spyOn(s.model.batcher, 'enqueue');
       const newcomer = send(s.url, 4);
@@ -185,9 +176,10 @@ describe('queue policy: max_queue_size', () => {
       enqueue.mockRestore();
       runnerGate.open();
       const results = await Promise.all([...busy, staying, newcomer]);
+      expect(results[3], 'the newcomer was refused as if the disconnected request still held its queue slot').toMatchObject({ status: 200 });
       results.forEach(expectCorrect);
     } finally {
-      s.backend.server.off('request', track);
+      tracker.stop();
     }
   });
 });
@@ -252,7 +244,7 @@ describe('dynamic batching and instances', () => {
     const s = await startWith(batching({ maxBatchSize: 8 }));
     try {
       const before = await modelStats(s.url);
-      const held = await holdInstance(s.url);
+      const { held } = await holdInstance(s.url);
       // Seven rows are not a full batch, so they wait for the instance rather than being staged.
       const waiting = Array.from({ length: 7 }, (_, i) => send(s.url, i + 1));
       await vi.waitFor(() => expect(s.model.batcher.pending).toBe(7), WAIT);
@@ -272,7 +264,7 @@ describe('dynamic batching and instances', () => {
     const s = await startWith(batching({ maxBatchSize: 4 }));
     try {
       const before = await modelStats(s.url);
-      const held = await holdInstance(s.url);
+      const { held } = await holdInstance(s.url);
       const full = Array.from({ length: 4 }, (_, i) => send(s.url, i + 1));
       const rest = Array.from({ length: 2 }, (_, i) => send(s.url, i + 5));
       await vi.waitFor(async () => expect((await modelStats(s.url)).inference_stats.queue.count - before.inference_stats.queue.count).toBe(5), WAIT);
@@ -287,7 +279,7 @@ describe('dynamic batching and instances', () => {
     }
   });
 
-  it('runs instance_group count 2 as two sessions computing at once', async () => {
+  it('runs instance_group count 2 as two sessions, each taking a batch', async () => {
     const { logger, lines } = captureLogger();
     const s = await startWith(batching({ maxBatchSize: 1, instances: 2 }), logger);
     try {
@@ -297,8 +289,8 @@ describe('dynamic batching and instances', () => {
 
       runnerGate.close();
       const both = [send(s.url, 0), send(s.url, 1)];
-      // With one session the second request would wait in the queue; with two, both executions are in flight.
-      await vi.waitFor(() => expect(runnerGate.active).toBe(2), WAIT);
+      // With one session the second request would wait in the queue; with two, each session takes one.
+      await vi.waitFor(() => expect(runnerGate.busyRunners.size).toBe(2), WAIT);
       runnerGate.open();
       (await Promise.all(both)).forEach(expectCorrect);
     } finally {

@@ -7,6 +7,7 @@ import { convertModel } from '../../gpu-backend/convert/convertModel';
 import { onnxProto } from '../../gpu-backend/convert/onnx/onnxSchema';
 import { writeHubFormCheckpoint } from './hubCheckpoint';
 import { TEXT_TINY, VISION_TINY, inputIdsTensor, maxAbsDiff, minCosine, pixelTensor, reference, runOnCpu } from './referenceData';
+import { unpackQkvForCpu } from './unpackQkvForCpu';
 
 // Parity against HF transformers (reference.json). Errors measured on the CPU EP when this was written:
 // portable fp32: max |Δ| vision random 9.5e-7, photos 1.3e-6, text 1.3e-6;
@@ -84,6 +85,86 @@ describe('convertModel', () => {
     });
   });
 
+  describe.each([
+    // onnxruntime's CPU kernel does not take the packed query [B,S,N,3,H]: the graph runs with each packed node
+    // rewritten to the op's documented meaning (Split + three [B,S,D] inputs), see unpackQkvForCpu.
+    { attention: 'mha-packed' as const, runnable: true as const },
+    { attention: 'attention' as const, runnable: false as const },
+  ])('cuda flavor with attention "$attention" on the CPU EP', ({ attention, runnable }) => {
+    const convert = async (from: string, name: string, dtype: 'fp16' | 'fp32') => {
+      const into = join(work, `${attention}-${name}-${dtype}`);
+      await convertModel({ from, into, dtype, flavor: 'cuda', attention });
+      return into;
+    };
+    // The model file the CPU EP can run, and how many packed nodes had to be rewritten for it.
+    const forCpu = async (model: string): Promise<{ path: string; rewritten: number }> => {
+      if (!runnable) return { path: model, rewritten: 0 };
+      const path = model.replace(/\.onnx$/, '.cpu.onnx');
+      return { path, rewritten: await unpackQkvForCpu(model, path) };
+    };
+
+    it('vision tower fp16: cosine ≥ 0.999 to transformers for random pixels and photos', async () => {
+      const into = await convert(VISION_TINY, 'vision', 'fp16');
+      const model = await forCpu(join(into, 'siglip_vision', '1', 'model.onnx'));
+      expect(model.rewritten).toBe(runnable ? 2 : 0);
+      const onRandom = await runOnCpu(model.path, randomPixels());
+      const onPhotos = await runOnCpu(model.path, photos());
+      expect(minCosine(onRandom, reference.random_pixels.pooler_output)).toBeGreaterThanOrEqual(0.999);
+      expect(minCosine(onPhotos, reference.photos.pooler_output)).toBeGreaterThanOrEqual(0.999);
+      expect(maxAbsDiff(onPhotos, reference.photos.pooler_output)).toBeLessThan(2e-2);
+    });
+
+    it('text tower fp16: cosine ≥ 0.999 to transformers', async () => {
+      const into = await convert(TEXT_TINY, 'text', 'fp16');
+      const model = await forCpu(join(into, 'siglip_text', '1', 'model.onnx'));
+      expect(minCosine(await runOnCpu(model.path, { input_ids: inputIdsTensor() }), reference.text.pooler_output)).toBeGreaterThanOrEqual(0.999);
+    });
+
+    it('vision tower fp32: within 1e-4 of transformers, so the stacked q/k/v weights are laid out right', async () => {
+      const into = await convert(VISION_TINY, 'vision', 'fp32');
+      const model = await forCpu(join(into, 'siglip_vision', '1', 'model.onnx'));
+      expect(maxAbsDiff(await runOnCpu(model.path, photos()), reference.photos.pooler_output)).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(await runOnCpu(model.path, randomPixels()), reference.random_pixels.pooler_output)).toBeLessThanOrEqual(1e-4);
+    });
+
+    it('projects q, k and v with one [D, 3D] weight per layer, where mha-separate uses three MatMuls', async () => {
+      const layers = 2;
+      const separate = await readModel(join(work, 'cuda-vision', 'siglip_vision', '1', 'model.onnx'));
+      const model = await readModel(join(work, `${attention}-vision-fp16`, 'siglip_vision', '1', 'model.onnx'));
+      const count = (m: DecodedModel, op: string) => m.graph.node.filter((n) => n.op_type === op).length;
+      const stacked = model.graph.initializer.filter((t) => t.dims.join(',') === '64,192');
+      expect(stacked).toHaveLength(layers);
+      if (attention === 'attention') {
+        expect(count(model, 'Attention')).toBe(layers);
+        expect(count(model, 'MatMul')).toBe(count(separate, 'MatMul') - 3 * layers);
+        // The pooling head's probe attends across tokens (cross-attention): it stays a MultiHeadAttention.
+        expect(count(model, 'MultiHeadAttention')).toBe(1);
+      } else {
+        expect(count(model, 'MultiHeadAttention')).toBe(layers + 1);
+        expect(count(model, 'MatMul')).toBe(count(separate, 'MatMul') - 2 * layers);
+        const packed = model.graph.node.filter((n) => n.op_type === 'MultiHeadAttention' && n.input[1] === '');
+        expect(packed.map((n) => n.input.length)).toEqual([4, 4]);
+      }
+      const config = JSON.parse(await readFile(join(work, `${attention}-vision-fp16`, 'siglip_vision', 'config.json'), 'utf8'));
+      expect(config.parameters.conversion).toMatchObject({ flavor: 'cuda', dtype: 'fp16', attention });
+    });
+  });
+
+  describe('the attention option', () => {
+    it("defaults to mha-separate: naming it writes the same model.onnx as leaving it out", async () => {
+      const into = join(work, 'explicit-mha-separate');
+      await convertModel({ from: VISION_TINY, into, dtype: 'fp16', flavor: 'cuda', attention: 'mha-separate' });
+      const explicit = await readFile(join(into, 'siglip_vision', '1', 'model.onnx'));
+      expect(explicit.equals(await readFile(join(work, 'cuda-vision', 'siglip_vision', '1', 'model.onnx')))).toBe(true);
+    });
+
+    it('is refused for the portable flavor and for unknown kinds, before any file is read', async () => {
+      await expect(convertModel({ from: '/nonexistent', into: join(work, 'nope'), attention: 'attention' })).rejects.toThrow(/cuda flavor only/);
+      // @ts-expect-error: an unknown kind, as JavaScript callers could pass
+      await expect(convertModel({ from: '/nonexistent', into: join(work, 'nope'), flavor: 'cuda', attention: 'flash' })).rejects.toThrow(/mha-separate, mha-packed, attention/);
+    });
+  });
+
   describe("the hub's SiglipModel form (one checkpoint, prefixed keys, vision_config + text_config)", () => {
     let repo: string;
     beforeAll(async () => {
@@ -145,7 +226,7 @@ describe('convertModel', () => {
 interface DecodedModel {
   opset_import: { domain: string; version: number }[];
   graph: {
-    node: { op_type: string; domain?: string }[];
+    node: { op_type: string; domain?: string; input: string[] }[];
     input: { type: { tensor_type: { elem_type: number } } }[];
     output: { type: { tensor_type: { elem_type: number } } }[];
     initializer: { dims: number[]; data_type: number }[];

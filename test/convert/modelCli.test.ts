@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -32,8 +32,15 @@ describe('siglip model', () => {
     expect((await readdir(join(dir, 'repo', 'siglip_vision'))).sort()).toEqual(['1', 'config.json']);
   });
 
-  it('rejects an unknown flavor and a bad tower list before doing any work', async () => {
+  it('convert --attention picks the cuda self-attention graph and records it in config.json', async () => {
+    await run('convert', '--from', join(dir, 'ckpt'), '--into', join(dir, 'repo-attention'), '--flavor', 'cuda', '--dtype', 'fp16', '--attention', 'attention');
+    const config = JSON.parse(await readFile(join(dir, 'repo-attention', 'siglip_vision', 'config.json'), 'utf8'));
+    expect(config.parameters.conversion).toMatchObject({ flavor: 'cuda', dtype: 'fp16', attention: 'attention' });
+  });
+
+  it('rejects an unknown flavor, attention kind and a bad tower list before doing any work', async () => {
     await expect(run('convert', '--from', 'x', '--into', 'y', '--flavor', 'tensorrt')).rejects.toThrow(/tensorrt/);
+    await expect(run('convert', '--from', 'x', '--into', 'y', '--flavor', 'cuda', '--attention', 'flash')).rejects.toThrow(/flash/);
     await expect(run('convert', '--from', 'x', '--into', 'y', '--towers', 'audio')).rejects.toThrow(/vision, text/);
   });
 

@@ -108,4 +108,23 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
     const { res, sums } = await infer(gw, key, 1, 3);
     expect((await res.json()).outputs[0].data).toEqual(sums);
   });
+
+  it('picks up keys added to the keys file on reloadKeys', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { createTenantKey } = await import('../../gateway/auth/keysFileWriter');
+    const dir = await mkdtemp(join(tmpdir(), 'gw-keys-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'keys.json');
+    const first = await createTenantKey(file, { tenant: 'one', models: ['toy'] });
+    const a = await backend('a');
+    const gw = await startGateway({ port: 0, backends: [a.url], keysFile: file, healthIntervalMs: 60_000 });
+    cleanups.push(() => gw.close());
+    const second = await createTenantKey(file, { tenant: 'two', models: ['toy'] });
+    const ready = (key: string) => fetch(`${gw.url}/v2/models/toy`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    expect([await ready(first.key), await ready(second.key)]).toEqual([200, 401]);
+    await gw.reloadKeys();
+    expect([await ready(first.key), await ready(second.key)]).toEqual([200, 200]);
+  });
 });

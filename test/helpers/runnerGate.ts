@@ -12,6 +12,9 @@ export class RunnerGate {
   active = 0;
   /** Executions started so far. */
   started = 0;
+  /** Runners (numbered in the order they were opened) with an execution inside them right now. */
+  readonly busyRunners = new Set<number>();
+  private opened = 0;
 
   /** From now on, executions wait at the gate. */
   close(): void {
@@ -28,6 +31,7 @@ export class RunnerGate {
   /** Wraps a runner so its executions pass the gate. */
   wrap(runner: ModelRunner): ModelRunner {
     const gate = this;
+    const id = this.opened++;
     return {
       get provider() {
         return runner.provider;
@@ -35,11 +39,13 @@ export class RunnerGate {
       async run(inputs, outputNames) {
         gate.started++;
         gate.active++;
+        gate.busyRunners.add(id);
         try {
           if (gate.held) await gate.held;
           return await runner.run(inputs, outputNames);
         } finally {
           gate.active--;
+          gate.busyRunners.delete(id);
         }
       },
       release: () => runner.release(),

@@ -1,6 +1,6 @@
 import { attr } from '../onnx/graphBuilder';
 import { scaleInPlace, transpose2d } from '../tensor/weightTransforms';
-import { MS_DOMAIN } from './cudaEncoder';
+import { MS_DOMAIN } from './contribDomain';
 import type { EmitContext } from './emitContext';
 import { attentionCore, geluTanh, layerNorm, linear } from './portableOps';
 

@@ -2,6 +2,7 @@ import { GraphBuilder, attr } from '../onnx/graphBuilder';
 import type { WeightDtype } from '../tensor/weightTransforms';
 import { attentionPoolingHead } from './attentionPoolingHead';
 import { cudaEncoder } from './cudaEncoder';
+import { DEFAULT_ATTENTION, type AttentionKind } from './cudaSelfAttention';
 import { EmitContext } from './emitContext';
 import type { EncoderShape } from './encoderConfig';
 import { portableEncoder } from './portableEncoder';
@@ -29,12 +30,18 @@ function opsets(flavor: GraphFlavor): TowerGraph['opsets'] {
   return flavor === 'cuda' ? [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }] : [{ domain: '', version: 17 }];
 }
 
-function encoder(ctx: EmitContext, x: string, shape: EncoderShape, finalNorm: string, flavor: GraphFlavor): string {
-  return flavor === 'cuda' ? cudaEncoder(ctx, x, shape, finalNorm) : portableEncoder(ctx, x, shape, finalNorm);
+function encoder(ctx: EmitContext, x: string, shape: EncoderShape, finalNorm: string, flavor: GraphFlavor, attention: AttentionKind): string {
+  return flavor === 'cuda' ? cudaEncoder(ctx, x, shape, finalNorm, attention) : portableEncoder(ctx, x, shape, finalNorm);
 }
 
-/** SiglipVisionModel: pixel_values [B, C, H, W] float32 → pooler_output [B, D] float32. */
-export function buildVisionGraph(cfg: VisionTowerConfig, w: TowerWeights, dtype: WeightDtype, flavor: GraphFlavor): TowerGraph {
+/** SiglipVisionModel: pixel_values [B, C, H, W] float32 → pooler_output [B, D] float32; `attention` applies to the cuda flavor. */
+export function buildVisionGraph(
+  cfg: VisionTowerConfig,
+  w: TowerWeights,
+  dtype: WeightDtype,
+  flavor: GraphFlavor,
+  attention: AttentionKind = DEFAULT_ATTENTION,
+): TowerGraph {
   const g = new GraphBuilder('siglip_vision');
   const ctx = new EmitContext(g, w, dtype);
   const d = cfg.hiddenSize;
@@ -54,14 +61,20 @@ export function buildVisionGraph(cfg: VisionTowerConfig, w: TowerWeights, dtype:
   });
   const embeddings = g.op('Add', [tokens, posPlusBias]);
   const shape: EncoderShape = { hiddenSize: d, numHeads: cfg.numHeads, numLayers: cfg.numLayers, layerNormEps: cfg.layerNormEps };
-  const hidden = encoder(ctx, embeddings, shape, 'post_layernorm', flavor);
+  const hidden = encoder(ctx, embeddings, shape, 'post_layernorm', flavor, attention);
   const pooled = attentionPoolingHead(ctx, hidden, d, cfg.numHeads, cfg.layerNormEps, flavor);
   g.output(ctx.toFloat32(pooled), ONNX_NAMES.vision.output, 'float32', ['batch', d]);
   return { graph: g, opsets: opsets(flavor) };
 }
 
 /** SiglipTextModel: input_ids [B, S] int64 (S ≤ max_position_embeddings) → pooler_output [B, projection] float32. */
-export function buildTextGraph(cfg: TextTowerConfig, w: TowerWeights, dtype: WeightDtype, flavor: GraphFlavor): TowerGraph {
+export function buildTextGraph(
+  cfg: TextTowerConfig,
+  w: TowerWeights,
+  dtype: WeightDtype,
+  flavor: GraphFlavor,
+  attention: AttentionKind = DEFAULT_ATTENTION,
+): TowerGraph {
   const g = new GraphBuilder('siglip_text');
   const ctx = new EmitContext(g, w, dtype);
   const ids = g.input(ONNX_NAMES.text.input, 'int64', ['batch', 'sequence']);
@@ -71,7 +84,7 @@ export function buildTextGraph(cfg: TextTowerConfig, w: TowerWeights, dtype: Wei
   const positions = g.op('Slice', [ctx.raw('embeddings.position_embedding.weight'), ctx.ints([0]), seqLen, ctx.ints([0])]);
   const embeddings = g.op('Add', [tokens, positions]);
   const shape: EncoderShape = { hiddenSize: cfg.hiddenSize, numHeads: cfg.numHeads, numLayers: cfg.numLayers, layerNormEps: cfg.layerNormEps };
-  const hidden = encoder(ctx, embeddings, shape, 'final_layer_norm', flavor);
+  const hidden = encoder(ctx, embeddings, shape, 'final_layer_norm', flavor, attention);
   // transformers: pooled_output = last_hidden_state[:, -1, :] (tokenization is "sticky EOS": the last token is EOS).
   const last = g.op('Gather', [hidden, g.int64('last_position', [-1], [])], { attrs: { axis: attr.int(1) } });
   const projected = linear(ctx, last, 'head');
