@@ -123,6 +123,8 @@ export class DynamicBatcher<I, O, P> {
         reject,
       });
       this.queuedRows += size;
+      // A client that goes away frees its queue slot at once, not only when the next batch forms.
+      opts.signal?.addEventListener('abort', () => this.pump(), { once: true });
       this.pump();
     });
   }

@@ -33,6 +33,10 @@ function providerConfig(name: string, deviceId: number | undefined): ort.Inferen
   return name;
 }
 
+// ORT's default logger prints a multi-line native error when a provider library is missing; we log one line
+// instead (see onFallback), and every other failure still reaches us as an exception.
+ort.env.logLevel = 'fatal';
+
 async function createSession(opts: OrtRunnerOptions, providers: string[]): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(opts.modelPath, {
     executionProviders: providers.map((p) => providerConfig(p, opts.deviceId)),

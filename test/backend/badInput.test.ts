@@ -1,9 +1,11 @@
 import { request } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../../gpu-backend/server';
 import { binaryRequest, jsonPixelRequest, startTestBackend } from '../helpers/backend';
 import { readError } from '../helpers/errorResponse';
-import { expectServing, IMAGE, knownImages, visionBinaryRequest } from '../helpers/visionRequests';
+import { trackRequests, TEST_REQUEST_HEADER } from '../helpers/requestTracker';
+import { expectServing, IMAGE, inferImage, knownImages, visionBinaryRequest } from '../helpers/visionRequests';
 
 const pixels = knownImages[0].pixels;
 const SHAPE = [1, 3, 384, 384];
@@ -40,8 +42,8 @@ describe('siglip_vision refuses bad input with a clear 4xx and keeps serving', (
   // Every bad request below must leave the server answering valid ones correctly.
   afterEach(() => expectServing(url));
 
-  const post = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }, target = infer) =>
-    fetch(target, { method: 'POST', headers, body });
+  const post = (body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }, target = infer) =>
+    fetch(target, { method: 'POST', headers, body: body as BodyInit });
 
   describe('JSON requests', () => {
     it('answers 400 to malformed JSON, small or large enough to be decoded off the event loop', async () => {
@@ -224,7 +226,7 @@ describe('request body size limit', () => {
 
   it('answers 413 before reading a body whose Content-Length is over the limit', async () => {
     const req = threeImages();
-    const res = await fetch(infer, { method: 'POST', headers: req.headers, body: req.body });
+    const res = await fetch(infer, { method: 'POST', headers: req.headers, body: req.body as BodyInit });
     const { status, error } = await readError(res);
     expect(status).toBe(413);
     expect(error).toContain(`exceeds the limit of ${LIMIT} bytes`);
@@ -250,5 +252,43 @@ describe('request body size limit', () => {
   it('answers 413 to a JSON body over the limit', async () => {
     const res = await fetch(infer, { method: 'POST', headers: { 'content-type': 'application/json' }, body: jsonPixelRequest(pixels, 1) });
     expect(await readError(res)).toMatchObject({ status: 413 });
+  });
+});
+
+describe('request body admission budget', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    // Room for one image body at a time and no waiting line: a leaked reservation would refuse the next one.
+    backend = await startTestBackend({ maxInflightBodyBytes: 2 * 1024 * 1024, maxWaitingBodies: 0 });
+  });
+  afterAll(() => backend.close());
+
+  it('releases the budget of a client that disconnects mid-upload', async () => {
+    const tracker = trackRequests(backend.server);
+    try {
+      const req = visionBinaryRequest(pixels);
+      const { hostname, port } = new URL(backend.url);
+      const socket = connect({ host: hostname, port: Number(port) });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const head = [
+        'POST /v2/models/siglip_vision/infer HTTP/1.1',
+        `Host: ${hostname}`,
+        `${TEST_REQUEST_HEADER}: half`,
+        ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`),
+        `Content-Length: ${req.body.length}`,
+        '',
+        '',
+      ].join('\r\n');
+      socket.write(head);
+      socket.write(req.body.subarray(0, req.body.length >> 1));
+      // The backend has started on the request (reading its body) before the client goes.
+      await vi.waitFor(() => expect(tracker.seen.has('half')).toBe(true), { timeout: 20_000, interval: 10 });
+      socket.destroy();
+      await vi.waitFor(() => expect(tracker.closed.has('half')).toBe(true), { timeout: 20_000, interval: 10 });
+      const r = await inferImage(backend.url, pixels);
+      expect(r.status, `after an aborted upload: ${r.error}`).toBe(200);
+    } finally {
+      tracker.stop();
+    }
   });
 });

@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OrtRunnerOptions } from '../../gpu-backend/runtime/ortRunner';
-import { startBackend, type Backend } from '../../gpu-backend/server';
+import { startBackend } from '../../gpu-backend/server';
 import type { OnnxModel } from '../../gpu-backend/models/onnxModel';
 import { maxAbsDiff } from '../helpers/fixtures';
 import { captureLogger } from '../helpers/logCapture';
-import { trackClosedRequests, TEST_REQUEST_HEADER } from '../helpers/requestTracker';
+import { trackRequests, TEST_REQUEST_HEADER } from '../helpers/requestTracker';
 import { runnerGate } from '../helpers/runnerGate';
 import { TempRepository, type RawModelConfig } from '../helpers/tempRepository';
 import { inferImage, knownImages, modelStats } from '../helpers/visionRequests';
@@ -133,7 +133,7 @@ describe('queue policy: max_queue_size', () => {
   it('drops a request whose client went away before dispatch: it is never computed', async () => {
     const before = await modelStats(s.url);
     const busy = await occupy(s.url);
-    const tracker = trackClosedRequests(s.backend.server);
+    const tracker = trackRequests(s.backend.server);
     try {
       const abort = new AbortController();
       const leaving = send(s.url, 2, [], { signal: abort.signal, headers: { [TEST_REQUEST_HEADER]: 'leaving' } });
@@ -161,7 +161,7 @@ describe('queue policy: max_queue_size', () => {
   it('frees the queue slot of a request whose client went away', async () => {
     const busy = await occupy(s.url);
     const abort = new AbortController();
-    const tracker = trackClosedRequests(s.backend.server);
+    const tracker = trackRequests(s.backend.server);
     try {
       const leaving = send(s.url, 2, [], { signal: abort.signal, headers: { [TEST_REQUEST_HEADER]: 'leaving' } });
       const staying = send(s.url, 3);

@@ -22,7 +22,7 @@ vi.mock('../../gpu-backend/runtime/ortRunner', async (importOriginal) => {
 
 const WAIT = { timeout: 30_000, interval: 5 };
 const REQUESTS = 20;
-const QUEUE_DELAY_S = 3;
+const QUEUE_DELAY_S = 5;
 
 /** Opens a fresh TCP connection (never a pooled keep-alive one): 'connected' or the error code. */
 function connectOutcome(url: string): Promise<string> {

@@ -4,15 +4,19 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 export const TEST_REQUEST_HEADER = 'x-test-request';
 
 /**
- * Records which tagged requests the server has seen close. The backend's own 'request' listener is
- * registered first, so by the time a tag shows up here, the backend's close handlers have already run.
+ * Records which tagged requests the server has received and which it has seen close. The backend's own
+ * 'request' listener is registered first, so by the time a tag shows up in `closed`, the backend's close
+ * handlers have already run.
  */
-export function trackClosedRequests(server: Server): { closed: Set<string>; stop(): void } {
+export function trackRequests(server: Server): { seen: Set<string>; closed: Set<string>; stop(): void } {
+  const seen = new Set<string>();
   const closed = new Set<string>();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const tag = req.headers[TEST_REQUEST_HEADER];
-    if (typeof tag === 'string') res.once('close', () => closed.add(tag));
+    if (typeof tag !== 'string') return;
+    seen.add(tag);
+    res.once('close', () => closed.add(tag));
   };
   server.on('request', onRequest);
-  return { closed, stop: () => void server.off('request', onRequest) };
+  return { seen, closed, stop: () => void server.off('request', onRequest) };
 }

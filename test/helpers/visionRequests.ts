@@ -36,7 +36,7 @@ export async function inferImage(
   const res = await fetch(`${url}/v2/models/siglip_vision/infer`, {
     method: 'POST',
     headers: { ...req.headers, ...init.headers },
-    body: req.body,
+    body: req.body as BodyInit,
     signal: init.signal,
   });
   const buf = new Uint8Array(await res.arrayBuffer());
