@@ -1,11 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// One `npm test` runs both projects: everything on Node, and the Worker inside workerd.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/worker/**', 'node_modules/**'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/worker/**', 'node_modules/**'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+      './vitest.workers.config.ts',
+    ],
   },
 });

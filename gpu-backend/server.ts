@@ -46,7 +46,7 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     const telemetry = new ModelTelemetry(metrics, entry.name, entry.version);
     if (entry.config.platform === 'onnxruntime_onnx') {
       const params = runtimeParameters(entry, { providers: options.providers, strict: options.strictProvider });
-      const runners = await createRunners(entry, params, (msg) => log.warn({ model: entry.name }, msg));
+      const runners = await createRunners(entry, params, (msg) => log.warn({ model: entry.name }, msg), options.threadedRuntime);
       const model = new OnnxModel(entry.name, entry.version, entry.config, runners, telemetry);
       log.info({ model: entry.name, version: entry.version, provider: model.provider, instances: runners.length }, 'model loaded');
       models.set(entry.name, model);

@@ -12,7 +12,7 @@ export GPU_NAME="$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)"
 work=/tmp/siglip-bench
 {
   echo "card: $GPU_NAME"; nproc; node --version
-  time timeout 150 bash bench/gpu/prepare.sh "$work"
+  time timeout 120 bash bench/gpu/prepare.sh "$work"
 } > "$out/prepare.log" 2>&1
 repos=""
 for d in "$work"/repo-*; do
@@ -20,7 +20,7 @@ for d in "$work"/repo-*; do
   [ "$label" = portable-fp16 ] && continue
   repos="$repos${repos:+,}$label=$d"
 done
-timeout 260 node --import tsx bench/gpu/convertBench.ts --repos "$repos" --seconds "${SECONDS_PER_BATCH:-3}" --json "$out/convert.json" \
+timeout 240 node --import tsx bench/gpu/convertBench.ts --repos "$repos" --seconds "${SECONDS_PER_BATCH:-3}" --json "$out/convert.json" \
   > "$out/convert.md" 2> "$out/convert.log"
 best=$(node -e '
   const r = require(process.argv[1]); let best = "", v = 0;
@@ -28,7 +28,7 @@ best=$(node -e '
   console.log(best);' "$out/convert.json" 2>/dev/null)
 echo "fastest cuda graph: ${best:-none}" >> "$out/convert.log"
 if [ -n "$best" ]; then
-  timeout 200 node --import tsx bench/gpuServe.ts --repo "$work/repo-$best" --seconds "${SERVE_SECONDS:-12}" \
+  timeout 170 node --import tsx bench/gpuServe.ts --repo "$work/repo-$best" --seconds "${SERVE_SECONDS:-10}" \
     > "$out/serve.md" 2> "$out/serve.log"
 fi
 cat "$out/convert.md" "$out/serve.md" 2>/dev/null

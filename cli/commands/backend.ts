@@ -42,8 +42,11 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
 export function registerBackendCommand(program: Command): void {
   addBackendOptions(program.command('backend').description('serve the KServe v2 / Triton-compatible inference API (default :8000)')).action(
     async (o: Record<string, unknown>) => {
-      const backend: Backend = await startBackend(backendOptionsFrom(o));
-      onShutdown(() => backend.close());
+      // Signals are handled from the start: one that comes while models load waits for them, then stops.
+      let backend: Promise<Backend> | null = null;
+      onShutdown(async () => (await backend)?.close());
+      backend = startBackend(backendOptionsFrom(o));
+      await backend;
     },
   );
 }

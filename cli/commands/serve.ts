@@ -43,11 +43,11 @@ export function registerServeCommand(program: Command): void {
         log.info({ model: o.model, repository: done.modelRepository, converted: done.converted }, 'model ready');
         backendOpts.modelRepository = done.modelRepository;
       }
+      let stop: () => Promise<void> = async () => {};
+      onShutdown(() => stop());
       const backend = await startBackend(backendOpts);
-      if (o.gateway === false) {
-        onShutdown(() => backend.close());
-        return;
-      }
+      stop = () => backend.close();
+      if (o.gateway === false) return;
       const dev = await ensureDevTenant(o.keys as string);
       if (dev) {
         process.stderr.write(
@@ -63,9 +63,9 @@ export function registerServeCommand(program: Command): void {
         backendToken: backendOpts.requireToken,
       });
       pino({ base: { service: 'gateway' } }).info({ url: gateway.url }, 'gateway ready');
-      onShutdown(async () => {
+      stop = async () => {
         await gateway.close();
         await backend.close();
-      });
+      };
     });
 }

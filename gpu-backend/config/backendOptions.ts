@@ -24,6 +24,8 @@ export const backendOptionsSchema = z.object({
   workerThresholdBytes: z.number().int().min(0).default(64 * 1024),
   /** Overrides every model's execution_providers, e.g. ["cpu"]. */
   providers: z.array(z.string()).optional(),
+  /** Run each model instance's session in its own worker thread (off the event loop). */
+  threadedRuntime: z.boolean().default(true),
   /** Refuse to start when a model's first provider cannot load. */
   strictProvider: z.boolean().default(false),
   /** Shared secret the gateway must send in x-siglip-gateway-token. */

@@ -6,7 +6,7 @@ import type { ModelTelemetry } from '../stats/telemetry';
 import { metadataShape, selectOutputs, tensorSpec, validateInputs, type TensorSpec } from './tensorSpec';
 import type { InferContext, InputTensor, ModelMetadata, OutputTensor, ServedModel } from './types';
 
-type Ctor = { new (n: number): TensorData };
+type Ctor = { new (n: number): TensorData; new (buf: ArrayBufferLike): TensorData; BYTES_PER_ELEMENT: number };
 const ARRAY_OF: Record<string, Ctor> = {
   FP32: Float32Array,
   INT64: BigInt64Array,
@@ -56,7 +56,14 @@ export class OnnxModel implements ServedModel {
       if (!ARRAY_OF[s.datatype]) throw new Error(`${name}: ${s.name} has unsupported datatype ${s.datatype}`);
     }
     const max = config.max_batch_size;
-    const alloc = () => Object.fromEntries(this.inputs.map((s) => [s.name, new ARRAY_OF[s.datatype](max * s.rowSize)]));
+    // Batch buffers live in shared memory, so a threaded runtime reads them without a copy.
+    const alloc = () =>
+      Object.fromEntries(
+        this.inputs.map((s) => {
+          const Array = ARRAY_OF[s.datatype];
+          return [s.name, new Array(new SharedArrayBuffer(max * s.rowSize * Array.BYTES_PER_ELEMENT))];
+        }),
+      );
     this.buffers = runners.map(() => [alloc(), alloc()]);
     this.slot = runners.map(() => 0);
     const db = config.dynamic_batching;

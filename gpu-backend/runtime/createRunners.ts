@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { RepositoryEntry } from '../config/modelRepository';
 import { createOrtRunner } from './ortRunner';
+import { createThreadedOrtRunner } from './threadedRunner';
 import type { ModelRunner } from './types';
 
 /** Provider and naming settings read from a model's config `parameters`. */
@@ -41,13 +42,17 @@ export async function createRunners(
   entry: RepositoryEntry,
   params: RuntimeParameters,
   onFallback: (msg: string) => void,
+  threaded = true,
 ): Promise<ModelRunner[]> {
+  // onnxruntime-node computes synchronously on the calling thread: each instance gets a thread of its own so
+  // the event loop keeps reading, decoding and batching requests while a batch runs.
+  const create = threaded ? createThreadedOrtRunner : createOrtRunner;
   const count = entry.config.instance_group.reduce((n, g) => n + g.count, 0);
   const runners: ModelRunner[] = [];
   let fallbackLogged = false;
   for (let i = 0; i < count; i++) {
     runners.push(
-      await createOrtRunner({
+      await create({
         modelPath: join(entry.versionDir, 'model.onnx'),
         providers: params.providers,
         strictProvider: params.strict,

@@ -53,7 +53,8 @@ function batching(opts: {
 async function startWith(edit: (c: RawModelConfig) => void, logger = pino({ level: 'silent' })) {
   const repo = await TempRepository.create();
   await repo.addModel('siglip_vision', edit);
-  const backend = await startBackend({ port: 0, modelRepository: repo.dir, providers: ['cpu'], workers: 1 }, logger);
+  // In-process runtime: the gate mocks ortRunner in this thread, which a threaded instance would not see.
+  const backend = await startBackend({ port: 0, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: false }, logger);
   const model = backend.models.get('siglip_vision') as OnnxModel;
   return {
     backend,

@@ -1,0 +1,73 @@
+import { Worker } from 'node:worker_threads';
+import { InferenceError, type ErrorCode } from '../../shared/errors';
+import type { OrtRunnerOptions } from './ortRunner';
+import type { FromOrtThread, ToOrtThread } from './ortThread';
+import type { ModelRunner, RunnerTensor } from './types';
+
+const ENTRY = new URL('./ortThreadEntry.mjs', import.meta.url);
+
+/**
+ * A model instance whose ONNX Runtime session lives in its own worker thread. Inputs backed by a
+ * SharedArrayBuffer (the batcher's reused batch buffers) reach it without a copy; outputs come back transferred.
+ */
+export async function createThreadedOrtRunner(options: OrtRunnerOptions): Promise<ModelRunner> {
+  const { onFallback, ...rest } = options;
+  const worker = new Worker(ENTRY, { execArgv: [] });
+  const pending = new Map<number, { resolve: (o: Record<string, RunnerTensor>) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let dead: Error | null = null;
+
+  const provider = await new Promise<string>((resolve, reject) => {
+    const onMessage = (m: FromOrtThread) => {
+      if (m.type === 'fallback') onFallback?.(m.message);
+      else if (m.type === 'ready') resolve(m.provider);
+      else if (m.type === 'init-error') reject(new Error(m.message));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`ONNX Runtime thread exited with code ${code} while loading ${options.modelPath}`)));
+    worker.postMessage({ type: 'init', options: rest } satisfies ToOrtThread);
+  });
+
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
+  worker.on('message', (m: FromOrtThread) => {
+    if (m.type === 'result' || m.type === 'error') {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.type === 'result') p?.resolve(m.outputs);
+      else p?.reject(new InferenceError(m.code as ErrorCode, m.message, m.reason));
+    }
+  });
+  const fail = (err: Error) => {
+    dead = err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('error', (err) => fail(new InferenceError('INTERNAL', `ONNX Runtime thread crashed: ${err.message}`)));
+  worker.on('exit', (code) => fail(new InferenceError('INTERNAL', `ONNX Runtime thread exited with code ${code}`)));
+  worker.unref();
+
+  return {
+    provider,
+    run(inputs, outputNames) {
+      if (dead) return Promise.reject(dead);
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        // Shared buffers are shared, not copied; other inputs are cloned (one request's rows at most).
+        worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] } satisfies ToOrtThread);
+      });
+    },
+    async release() {
+      if (dead) return;
+      await new Promise<void>((resolve) => {
+        const done = (m: FromOrtThread) => m.type === 'released' && resolve();
+        worker.on('message', done);
+        worker.postMessage({ type: 'release' } satisfies ToOrtThread);
+      });
+      dead = new InferenceError('UNAVAILABLE', 'model instance released');
+      await worker.terminate();
+    },
+  };
+}
