@@ -1,7 +1,8 @@
 // GPU-host benchmark (issue 3): the backend serving a model on CUDA at concurrency 60, binary and JSON, next to
 // the same ONNX session's in-process throughput at the same batch sizes on the same card.
 // Usage: npx tsx bench/gpuServe.ts --repo DIR [--seconds 15] [--providers cuda]
-import { join } from 'node:path';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelRepository } from '../gpu-backend/config/modelRepository';
 import { runtimeParameters } from '../gpu-backend/runtime/createRunners';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     providers: { type: 'string', default: 'cuda' },
     batches: { type: 'string', default: '32,64' },
     concurrency: { type: 'string', default: '60' },
+    instances: { type: 'string', default: '' },
+    'skip-in-process': { type: 'boolean', default: false },
   },
 });
 if (!values.repo) throw new Error('--repo DIR is required');
@@ -44,7 +47,7 @@ const runner = await createOrtRunner({
   outputNames: params.outputNames,
 });
 const inProcess: Record<number, number> = {};
-for (const b of values.batches!.split(',').map(Number)) {
+for (const b of values['skip-in-process'] ? [] : values.batches!.split(',').map(Number)) {
   const data = new Float32Array(b * image).map(() => Math.random() * 2 - 1);
   const inputs = { PIXEL_VALUES: { data, dims: [b, 3, h, w] } };
   for (let i = 0; i < 3; i++) await runner.run(inputs, ['EMBEDDING']);
@@ -59,12 +62,27 @@ for (const b of values.batches!.split(',').map(Number)) {
 }
 await runner.release();
 
+/** A copy of the repository whose siglip_vision runs `count` instances (the ONNX file is linked, not copied). */
+async function withInstances(count: number): Promise<string> {
+  const dir = `/tmp/siglip-instances-${count}`;
+  await mkdir(join(dir, 'siglip_vision', '1'), { recursive: true });
+  const config = JSON.parse(await readFile(join(entry!.dir, 'config.json'), 'utf8'));
+  config.instance_group = [{ count, kind: 'KIND_GPU' }];
+  await writeFile(join(dir, 'siglip_vision', 'config.json'), JSON.stringify(config));
+  await symlink(resolve(entry!.versionDir, 'model.onnx'), join(dir, 'siglip_vision', '1', 'model.onnx')).catch(() => undefined);
+  return dir;
+}
+
 // 2. The backend, as a separate process, under concurrency-60 load of single-image requests.
+const best = Object.keys(inProcess).length ? Math.max(...Object.values(inProcess)) : NaN;
+const variants = values.instances ? values.instances.split(',').map(Number) : [0];
+for (const count of variants) {
+const repo = count ? await withInstances(count) : values.repo;
+const label = count ? `, ${count} instance${count > 1 ? 's' : ''}` : '';
 const server = await startCli(
-  ['backend', '--port', '0', '--model-repository', values.repo, '--providers', providers.join(','), '--strict', '--log-level', 'info'],
+  ['backend', '--port', '0', '--model-repository', repo, '--providers', providers.join(','), '--strict', '--log-level', 'info'],
   'backend ready',
 );
-const best = Math.max(...Object.values(inProcess));
 try {
   const url = `${server.url}/v2/models/siglip_vision/infer`;
   const pixels = new Float32Array(image).map(() => Math.random() * 2 - 1);
@@ -83,7 +101,7 @@ try {
     const idleNote = `mean batch ${meanBatch.toFixed(1)}, GPU idle ${(idle * 100).toFixed(1)}% of the run`;
     rows.push({
       section,
-      measure: `backend, ${kind}, c=${concurrency}`,
+      measure: `backend${label}, ${kind}, c=${concurrency}`,
       result: `${describeLoad(r, 'images/s')}; ${idleNote}`,
       ratio: `${((100 * r.rps) / best).toFixed(0)}% of best in-process`,
       target: kind === 'binary' ? `≥ 90% ${r.rps >= 0.9 * best ? '✔' : '✘'}` : '',
@@ -91,5 +109,6 @@ try {
   }
 } finally {
   await server.stop();
+}
 }
 console.log(renderTable(rows));

@@ -20,6 +20,7 @@ for d in "$work"/repo-*; do
   [ "$label" = portable-fp16 ] && continue
   repos="$repos${repos:+,}$label=$d"
 done
+if [ -z "${SKIP_CONVERT_BENCH:-}" ]; then
 timeout 240 node --import tsx bench/gpu/convertBench.ts --repos "$repos" --seconds "${SECONDS_PER_BATCH:-3}" --json "$out/convert.json" \
   > "$out/convert.md" 2> "$out/convert.log"
 best=$(node -e '
@@ -27,8 +28,11 @@ best=$(node -e '
   for (const [k, ips] of Object.entries(r)) { const [label, b] = k.split("@"); if (label.startsWith("cuda") && +b >= 32 && ips > v) { v = ips; best = label; } }
   console.log(best);' "$out/convert.json" 2>/dev/null)
 echo "fastest cuda graph: ${best:-none}" >> "$out/convert.log"
+else
+  best=${BEST:-cuda-fp16-attention}
+fi
 if [ -n "$best" ]; then
-  timeout 170 node --import tsx bench/gpuServe.ts --repo "$work/repo-$best" --seconds "${SERVE_SECONDS:-10}" \
+  timeout 170 node --import tsx bench/gpuServe.ts --repo "$work/repo-$best" --seconds "${SERVE_SECONDS:-10}" ${SERVE_ARGS:-} \
     > "$out/serve.md" 2> "$out/serve.log"
 fi
 cat "$out/convert.md" "$out/serve.md" 2>/dev/null

@@ -1,3 +1,4 @@
+import { DEFAULT_ATTENTION } from './siglip/cudaSelfAttention';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from '../hub/fetchManifest';
@@ -65,6 +66,8 @@ export async function ensureModel(options: EnsureModelOptions): Promise<EnsureMo
     flavor: options.flavor ?? 'portable',
     dtype: options.dtype ?? 'fp32',
     towers: options.towers ?? null,
+    // A new default graph means a reconversion.
+    attention: (options.flavor ?? 'portable') === 'cuda' ? DEFAULT_ATTENTION : null,
   };
   const previous = await readFile(join(options.modelRepository, STAMP_FILE), 'utf8').catch(() => '');
   const visionModel = join(options.modelRepository, MODEL_NAMES.vision, '1', 'model.onnx');

@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { InferenceError, invalidArgument } from '../../shared/errors';
 
 /**
- * Reads a request body into one freshly allocated (so 8-byte aligned) buffer, refusing anything over
+ * Reads a request body into one freshly allocated buffer (starting `lead` bytes into it), refusing anything over
  * `limit` bytes with 413, before reading it when Content-Length says so.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+export function readBody(req: IncomingMessage, limit: number, lead = 0): Promise<Uint8Array> {
   const declared = req.headers['content-length'];
   const length = declared === undefined ? -1 : Number(declared);
   if (length > limit) {
@@ -13,7 +13,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
     return Promise.reject(tooLarge(length, limit));
   }
   return new Promise((resolve, reject) => {
-    let buf = new Uint8Array(length >= 0 ? length : 64 * 1024);
+    // `lead` spare bytes before the body let a caller align what follows a header of known length.
+    let buf = length >= 0 ? new Uint8Array(new ArrayBuffer(lead + length), lead, length) : new Uint8Array(64 * 1024);
     let off = 0;
     req.on('data', (chunk: Buffer) => {
       if (off + chunk.length > limit) {

@@ -6,7 +6,7 @@ import type { ModelTelemetry } from '../stats/telemetry';
 import { metadataShape, selectOutputs, tensorSpec, validateInputs, type TensorSpec } from './tensorSpec';
 import type { InferContext, InputTensor, ModelMetadata, OutputTensor, ServedModel } from './types';
 
-type Ctor = { new (n: number): TensorData; new (buf: ArrayBufferLike): TensorData; BYTES_PER_ELEMENT: number };
+type Ctor = { new (n: number): TensorData; new (buf: ArrayBuffer): TensorData };
 const ARRAY_OF: Record<string, Ctor> = {
   FP32: Float32Array,
   INT64: BigInt64Array,
@@ -22,6 +22,7 @@ export type RowOutputs = Record<string, TensorData>;
 
 interface Prepared {
   rows: number;
+  slot: number;
   inputs: Record<string, RunnerTensor>;
   inputNs: number;
 }
@@ -56,14 +57,7 @@ export class OnnxModel implements ServedModel {
       if (!ARRAY_OF[s.datatype]) throw new Error(`${name}: ${s.name} has unsupported datatype ${s.datatype}`);
     }
     const max = config.max_batch_size;
-    // Batch buffers live in shared memory, so a threaded runtime reads them without a copy.
-    const alloc = () =>
-      Object.fromEntries(
-        this.inputs.map((s) => {
-          const Array = ARRAY_OF[s.datatype];
-          return [s.name, new Array(new SharedArrayBuffer(max * s.rowSize * Array.BYTES_PER_ELEMENT))];
-        }),
-      );
+    const alloc = () => Object.fromEntries(this.inputs.map((s) => [s.name, this.newBuffer(s)]));
     this.buffers = runners.map(() => [alloc(), alloc()]);
     this.slot = runners.map(() => 0);
     const db = config.dynamic_batching;
@@ -79,6 +73,10 @@ export class OnnxModel implements ServedModel {
       },
       { prepare: (reqs, i) => this.prepare(reqs, i), run: (p, reqs, i) => this.runBatch(p, reqs, i) },
     );
+  }
+
+  private newBuffer(s: TensorSpec): TensorData {
+    return new ARRAY_OF[s.datatype](this.config.max_batch_size * s.rowSize);
   }
 
   get stats() {
@@ -147,30 +145,32 @@ export class OnnxModel implements ServedModel {
     let rows = 0;
     for (const r of reqs) rows += r.size;
     const inputs: Record<string, RunnerTensor> = {};
-    if (reqs.length === 1) {
-      // One request: hand its own arrays to the runtime, no copy.
-      for (const s of this.inputs) inputs[s.name] = { data: reqs[0].input[s.name], dims: [rows, ...s.dims] };
-    } else {
-      const buf = this.buffers[instance][this.slot[instance]];
-      this.slot[instance] ^= 1;
-      for (const s of this.inputs) {
-        const dst = buf[s.name];
-        let off = 0;
-        for (const r of reqs) {
-          dst.set(r.input[s.name] as never, off);
-          off += r.input[s.name].length;
-        }
-        inputs[s.name] = { data: dst.subarray(0, off) as TensorData, dims: [rows, ...s.dims] };
+    // Every batch, one request or many, is copied into this instance's reused buffers: a threaded runtime then
+    // moves them to its thread and back without copying, and request buffers are never lent out.
+    const slot = this.slot[instance];
+    this.slot[instance] ^= 1;
+    const buf = this.buffers[instance][slot];
+    for (const s of this.inputs) {
+      if (buf[s.name].byteLength === 0) buf[s.name] = this.newBuffer(s); // lost with a failed run
+      const dst = buf[s.name];
+      let off = 0;
+      for (const r of reqs) {
+        dst.set(r.input[s.name] as never, off);
+        off += r.input[s.name].length;
       }
+      inputs[s.name] = { data: dst.subarray(0, off) as TensorData, dims: [rows, ...s.dims] };
     }
     for (const r of reqs) this.telemetry.queued((r.dispatchedAt - r.enqueuedAt) * 1e6);
     this.telemetry.pending(this.batcher.pending);
-    return { rows, inputs, inputNs: nowNs() - t0 };
+    return { rows, slot, inputs, inputNs: nowNs() - t0 };
   }
 
   private async runBatch(p: Prepared, reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Promise<RowOutputs[]> {
     const t1 = nowNs();
-    const result = await this.runners[instance].run(p.inputs, this.outputs.map((s) => s.name));
+    const slot = this.buffers[instance][p.slot];
+    const result = await this.runners[instance].run(p.inputs, this.outputs.map((s) => s.name), (name, data) => {
+      slot[name] = new ARRAY_OF[this.inputs.find((s) => s.name === name)!.datatype](data.buffer as ArrayBuffer);
+    });
     const t2 = nowNs();
     const outs: RowOutputs[] = reqs.map(() => ({}));
     for (const s of this.outputs) {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { InferenceError, type ErrorCode } from '../../shared/errors';
 import type { OrtRunnerOptions } from './ortRunner';
 import type { FromOrtThread, ToOrtThread } from './ortThread';
-import type { ModelRunner, RunnerTensor } from './types';
+import type { ModelRunner, RunnerTensor, TensorData } from './types';
 
 const ENTRY = new URL('./ortThreadEntry.mjs', import.meta.url);
 
@@ -13,7 +13,12 @@ const ENTRY = new URL('./ortThreadEntry.mjs', import.meta.url);
 export async function createThreadedOrtRunner(options: OrtRunnerOptions): Promise<ModelRunner> {
   const { onFallback, ...rest } = options;
   const worker = new Worker(ENTRY, { execArgv: [] });
-  const pending = new Map<number, { resolve: (o: Record<string, RunnerTensor>) => void; reject: (e: Error) => void }>();
+  type Pending = {
+    resolve: (o: Record<string, RunnerTensor>) => void;
+    reject: (e: Error) => void;
+    reclaim?: (name: string, data: TensorData) => void;
+  };
+  const pending = new Map<number, Pending>();
   let nextId = 1;
   let dead: Error | null = null;
 
@@ -35,32 +40,41 @@ export async function createThreadedOrtRunner(options: OrtRunnerOptions): Promis
     if (m.type === 'result' || m.type === 'error') {
       const p = pending.get(m.id);
       pending.delete(m.id);
-      if (m.type === 'result') p?.resolve(m.outputs);
+      if (!pending.size) worker.unref();
+      if (m.type === 'result') {
+        for (const [name, t] of Object.entries(m.inputs)) p?.reclaim?.(name, t.data);
+        p?.resolve(m.outputs);
+      }
       else p?.reject(new InferenceError(m.code as ErrorCode, m.message, m.reason));
     }
   });
   const fail = (err: Error) => {
-    dead = err;
+    dead ??= err;
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
   worker.on('error', (err) => fail(new InferenceError('INTERNAL', `ONNX Runtime thread crashed: ${err.message}`)));
   worker.on('exit', (code) => fail(new InferenceError('INTERNAL', `ONNX Runtime thread exited with code ${code}`)));
+  // Idle, the thread does not keep the process alive; with a run pending it does.
   worker.unref();
 
   return {
     provider,
-    run(inputs, outputNames) {
+    run(inputs, outputNames, reclaim) {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // Shared buffers are shared, not copied; other inputs are cloned (one request's rows at most).
-        worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] } satisfies ToOrtThread);
+        if (!pending.size) worker.ref();
+        pending.set(id, { resolve, reject, reclaim });
+        // With a reclaim callback the input buffers move to the thread (no copy) and come back with the result;
+        // without one they are copied.
+        const transfer = reclaim ? [...new Set(Object.values(inputs).map((t) => t.data.buffer))].filter((b) => b instanceof ArrayBuffer) : [];
+        worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] } satisfies ToOrtThread, transfer as ArrayBuffer[]);
       });
     },
     async release() {
       if (dead) return;
+      worker.ref();
       await new Promise<void>((resolve) => {
         const done = (m: FromOrtThread) => m.type === 'released' && resolve();
         worker.on('message', done);

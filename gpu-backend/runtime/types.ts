@@ -12,8 +12,15 @@ export interface RunnerTensor {
 export interface ModelRunner {
   /** Execution provider actually in use, e.g. "cuda" or "cpu". */
   readonly provider: string;
-  /** Runs one batch; inputs and outputs are keyed by the model's public tensor names. */
-  run(inputs: Record<string, RunnerTensor>, outputNames: readonly string[]): Promise<Record<string, RunnerTensor>>;
+  /**
+   * Runs one batch; inputs and outputs are keyed by the model's public tensor names. A runner in another
+   * thread may move the input buffers there (no copy) and hands each back through `reclaim` once done.
+   */
+  run(
+    inputs: Record<string, RunnerTensor>,
+    outputNames: readonly string[],
+    reclaim?: (name: string, data: TensorData) => void,
+  ): Promise<Record<string, RunnerTensor>>;
   /** Frees native resources. */
   release(): Promise<void>;
 }
