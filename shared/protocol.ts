@@ -56,6 +56,9 @@ export interface InferResponseHeader {
 /** Header naming the length of the JSON part of a binary-extension body. */
 export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length';
 
+/** Header the gateway authenticates itself to backends with (the shared secret of --require-token). */
+export const GATEWAY_TOKEN_HEADER = 'x-siglip-gateway-token';
+
 /** Number of elements for a shape. */
 export function elementCount(shape: readonly number[]): number {
   let n = 1;

@@ -3,12 +3,12 @@
  * passive ejection on connection failures, one retry elsewhere for requests that never got through,
  * and a per-request timeout.
  */
+import { GATEWAY_TOKEN_HEADER } from '../../shared/protocol';
 import { InferenceError, unavailable } from '../../shared/errors';
 import type { Clock } from '../types';
 import { BackendConnectError, type BackendRequest, type BackendTarget, type BackendTransport } from './transport';
 
-/** Header carrying the gateway's shared secret; the backend's `--require-token` checks it. */
-export const GATEWAY_TOKEN_HEADER = 'x-siglip-gateway-token';
+export { GATEWAY_TOKEN_HEADER };
 
 /** Pool settings, resolved at start-up. */
 export interface BackendPoolOptions {

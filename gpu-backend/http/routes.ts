@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InferenceError, invalidArgument, notFound, unavailable } from '../../shared/errors';
 import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
-import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
+import { GATEWAY_TOKEN_HEADER, INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
 import type { Metrics } from '../stats/metrics';
 import type { ServedModel } from '../models/types';
 import { CancelledError } from '../batching/dynamicBatcher';
@@ -12,8 +12,7 @@ import { readBody, tooLarge } from './readBody';
 import { sendError, sendJson } from './respond';
 import { Router, type RouteContext } from './router';
 
-/** Header the gateway authenticates itself with; required when the backend runs with --require-token. */
-export const GATEWAY_TOKEN_HEADER = 'x-siglip-gateway-token';
+export { GATEWAY_TOKEN_HEADER };
 
 /** Everything the routes need, resolved at start-up. */
 export interface BackendContext {
