@@ -18,6 +18,15 @@ export interface ConversionStamp {
 
 const MAX_BATCH = 64;
 
+/**
+ * Two instances for the cuda flavor: one batch is assembled and copied in while the other computes (measured on
+ * an H200 serving so400m at c=60: 341 images/s with two, 290 with one). One elsewhere, where two sessions would
+ * only split the CPU cores.
+ */
+function instanceGroup(stamp: ConversionStamp): ModelConfigInput['instance_group'] {
+  return [{ count: stamp.flavor === 'cuda' ? 2 : 1, kind: 'KIND_AUTO' }];
+}
+
 // Triton dynamic batching defaults for a GPU backend: prefer big batches, wait at most 2 ms to fill one.
 function batching(): ModelConfigInput['dynamic_batching'] {
   return {
@@ -36,7 +45,7 @@ export function visionModelConfig(v: VisionTowerConfig, stamp: ConversionStamp):
     input: [{ name: 'PIXEL_VALUES', data_type: 'TYPE_FP32', dims: [v.numChannels, v.imageSize, v.imageSize] }],
     output: [{ name: 'EMBEDDING', data_type: 'TYPE_FP32', dims: [v.hiddenSize] }],
     dynamic_batching: batching(),
-    instance_group: [{ count: 1, kind: 'KIND_AUTO' }],
+    instance_group: instanceGroup(stamp),
     parameters: {
       onnx_input_names: { PIXEL_VALUES: ONNX_NAMES.vision.input },
       onnx_output_names: { EMBEDDING: ONNX_NAMES.vision.output },
