@@ -2,22 +2,18 @@ import { Command, Option } from 'commander';
 import { startBackend, type Backend } from '../../gpu-backend/server';
 import type { BackendOptionsInput } from '../../gpu-backend/config/backendOptions';
 import { onShutdown } from '../shutdown';
+import { parseInteger } from '../optionParsers';
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
 
 /** Adds the backend's options to a command (shared by `backend` and `serve`). */
 export function addBackendOptions(cmd: Command): Command {
   return cmd
-    .option('--port <port>', 'port of the KServe v2 HTTP API', int, 8000)
+    .option('--port <port>', 'port of the KServe v2 HTTP API', parseInteger, 8000)
     .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
     .option('--model-repository <dir>', 'Triton-layout model repository (default: the bundled demo models)')
     .option('--providers <list>', 'execution providers to try in order, overriding each model config (e.g. cuda,cpu)')
     .option('--strict', 'refuse to start if a model cannot use its first execution provider', false)
-    .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', int)
+    .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', parseInteger)
     .addOption(new Option('--require-token <secret>', 'refuse requests without this x-siglip-gateway-token header').env('SIGLIP_GATEWAY_TOKEN'))
     .addOption(new Option('--json-decoder <kind>', 'JSON tensor decoder (naive is the benchmark baseline)').choices(['fast', 'naive']).default('fast').hideHelp())
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'));

@@ -3,17 +3,8 @@ import { pino } from 'pino';
 import { createTenantKey, DEFAULT_KEYS_FILE } from '../../gateway/auth/keysFileWriter';
 import { startGateway } from '../../gateway/node';
 import { onShutdown } from '../shutdown';
+import { parseInteger, parsePositive } from '../optionParsers';
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!(n > 0)) throw new Error(`not a positive number: ${v}`);
-  return n;
-};
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** `siglip gateway` and `siglip keys create`. */
@@ -21,13 +12,13 @@ export function registerGatewayCommands(program: Command): void {
   program
     .command('gateway')
     .description('serve the edge gateway on Node (auth, rate limits, validation, load balancing) in front of backends')
-    .option('--port <port>', 'port to listen on', int, 8080)
+    .option('--port <port>', 'port to listen on', parseInteger, 8080)
     .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
     .option('--backend <url>', 'backend origin, `URL` or `name=URL`; repeat for several (default http://127.0.0.1:8000)', collect)
     .option('--keys <file>', 'keys file (create keys with `siglip keys create`)', DEFAULT_KEYS_FILE)
     .addOption(new Option('--backend-token <secret>', 'shared secret sent to backends as x-siglip-gateway-token').env('SIGLIP_GATEWAY_TOKEN'))
     .option('--require-token', 'refuse to start without a backend token (--backend-token or SIGLIP_GATEWAY_TOKEN)', false)
-    .option('--request-timeout <ms>', 'per-request timeout; past it the client gets 504', int, 30_000)
+    .option('--request-timeout <ms>', 'per-request timeout; past it the client gets 504', parseInteger, 30_000)
     .addOption(new Option('--limiter-failure <mode>', 'when the rate limiter is unreachable: closed (503) or open').choices(['closed', 'open']).default('closed'))
     .action(async (o: Record<string, unknown>) => {
       if (o.requireToken && !o.backendToken) throw new Error('--require-token: give --backend-token or set SIGLIP_GATEWAY_TOKEN');
@@ -60,8 +51,8 @@ export function registerGatewayCommands(program: Command): void {
     .requiredOption('--tenant <name>', 'tenant name')
     .option('--keys <file>', 'keys file', DEFAULT_KEYS_FILE)
     .option('--models <list>', 'comma-separated models the tenant may use (* for all)')
-    .option('--rate <n>', 'sustained rate, images per second', positive)
-    .option('--burst <n>', 'bucket size: the largest burst and the largest batch', int)
+    .option('--rate <n>', 'sustained rate, images per second', parsePositive)
+    .option('--burst <n>', 'bucket size: the largest burst and the largest batch', parseInteger)
     .option('--kv', 'also print the `wrangler kv key put` command for the Workers gateway', false)
     .action(async (o: Record<string, unknown>) => {
       const created = await createTenantKey(o.keys as string, {

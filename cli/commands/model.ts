@@ -1,10 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { convertModel, type Tower } from '../../gpu-backend/convert/convertModel';
 import { checkpointDirFor } from '../../gpu-backend/convert/ensureModel';
 import { ATTENTION_KINDS, type AttentionKind } from '../../gpu-backend/convert/siglip/cudaSelfAttention';
 import { synthModel } from '../../gpu-backend/convert/synth/synthModel';
 import { fetchModel } from '../../gpu-backend/hub/fetchModel';
+import { parseInteger } from '../optionParsers';
+import { ProgressBars } from '../progressBars';
 
 /** The checkpoint `siglip model fetch` and `siglip serve --model` default to. */
 export const DEFAULT_REPO = 'google/siglip-so400m-patch14-384';
@@ -58,7 +59,7 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--into <dir>', 'directory to write config.json and model.safetensors into')
     .option('--towers <list>', 'comma-separated towers (vision,text); default: all in the config', parseTowers)
     .addOption(new Option('--dtype <dtype>', 'weight precision').choices(['fp32', 'fp16']).default('fp32'))
-    .option('--seed <n>', 'random seed', parseIntStrict, 0)
+    .option('--seed <n>', 'random seed', parseInteger, 0)
     .action(async (o: { like: string; into: string; towers?: Tower[]; dtype: 'fp32' | 'fp16'; seed: number }) => {
       const bars = new ProgressBars();
       const r = await synthModel({ ...o, onProgress: (done, total) => bars.update('model.safetensors', done, total) }).finally(() => bars.stop());
@@ -71,36 +72,4 @@ function parseTowers(value: string): Tower[] {
   const bad = towers.filter((t) => t !== 'vision' && t !== 'text');
   if (bad.length || towers.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of vision, text; got "${value}"`);
   return [...new Set(towers)] as Tower[];
-}
-
-function parseIntStrict(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
-  return Number(value);
-}
-
-/** Progress bars for long CLI work: one bar at a time, relabelled when the file or tower changes; cli-progress draws nothing when stderr is no TTY. */
-export class ProgressBars {
-  private bar?: cliProgress.SingleBar;
-  private label = '';
-
-  update(label: string, done: number, total: number): void {
-    if (label !== this.label) {
-      this.bar?.stop();
-      this.label = label;
-      this.bar = new cliProgress.SingleBar(
-        { format: `${label.padEnd(24)} [{bar}] {percentage}% | {doneMB}/{totalMB} MB | {eta_formatted}`, hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(total, done, mb(done, total));
-    }
-    this.bar?.update(done, mb(done, total));
-  }
-
-  stop(): void {
-    this.bar?.stop();
-  }
-}
-
-function mb(done: number, total: number): { doneMB: string; totalMB: string } {
-  return { doneMB: (done / 1e6).toFixed(1), totalMB: (total / 1e6).toFixed(1) };
 }

@@ -6,13 +6,10 @@ import { ensureModel } from '../../gpu-backend/convert/ensureModel';
 import { startBackend } from '../../gpu-backend/server';
 import { onShutdown } from '../shutdown';
 import { addBackendOptions, backendOptionsFrom } from './backend';
-import { hubEnvironment, ProgressBars } from './model';
+import { ProgressBars } from '../progressBars';
+import { hubEnvironment } from './model';
+import { parseInteger } from '../optionParsers';
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
 
 /** `siglip serve`: the backend, and the gateway in front of it. What `npm start` runs. */
 export function registerServeCommand(program: Command): void {
@@ -20,7 +17,7 @@ export function registerServeCommand(program: Command): void {
     .option('--model <repo>', 'serve this hub checkpoint (e.g. google/siglip-so400m-patch14-384): fetched and converted on first use')
     .option('--models-dir <dir>', 'where --model keeps checkpoints and its converted model repository', 'models')
     .addOption(new Option('--flavor <flavor>', 'graph for --model: cuda (fp16, fused ORT CUDA ops) or portable').choices(['cuda', 'portable']).default('cuda'))
-    .option('--gateway-port <port>', 'port of the gateway', int, 8080)
+    .option('--gateway-port <port>', 'port of the gateway', parseInteger, 8080)
     .option('--keys <file>', 'gateway keys file; a dev tenant is created on first start', DEFAULT_KEYS_FILE)
     .option('--no-gateway', 'run the backend alone')
     .action(async (o: Record<string, unknown>) => {
