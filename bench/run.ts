@@ -4,12 +4,14 @@ import { benchJsonDecode } from './jsonDecode';
 import { benchEndToEnd } from './e2e';
 import { benchEmbedImage } from './embedImage';
 import { benchGateway } from './gateway';
+import { benchOverload } from './overload';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
   e2e: benchEndToEnd,
   embedImage: benchEmbedImage,
   gateway: benchGateway,
+  overload: benchOverload,
 };
 
 const only = process.argv.slice(2);

@@ -26,6 +26,8 @@ export interface Backend {
   server: Server;
   models: Map<string, ServedModel>;
   options: BackendOptions;
+  /** Admission control of request bodies (bytes being read and decoded, bodies waiting). */
+  admission: ByteBudget;
   /** Stops accepting, finishes what was accepted, then releases everything. */
   close(): Promise<void>;
 }
@@ -134,5 +136,5 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       await decoders.close();
       log.info('backend stopped');
     })());
-  return { url, port, server, models, options, close };
+  return { url, port, server, models, options, admission: ctx.budget, close };
 }

@@ -6,7 +6,7 @@ import { unavailable } from '../../shared/errors';
  */
 export class ByteBudget {
   private used = 0;
-  private readonly waiting: { bytes: number; grant: () => void }[] = [];
+  private readonly waitingList: { bytes: number; grant: () => void }[] = [];
 
   constructor(
     readonly capacity: number,
@@ -17,17 +17,22 @@ export class ByteBudget {
     return this.used;
   }
 
+  /** Bodies waiting for room. */
+  get waiting(): number {
+    return this.waitingList.length;
+  }
+
   /** Resolves once `bytes` fit; a body larger than the whole budget is admitted alone. */
   async acquire(bytes: number): Promise<() => void> {
     const n = Math.min(bytes, this.capacity);
-    if (this.used + n <= this.capacity && !this.waiting.length) {
+    if (this.used + n <= this.capacity && !this.waitingList.length) {
       this.used += n;
       return this.releaser(n);
     }
-    if (this.waiting.length >= this.maxWaiting) {
+    if (this.waitingList.length >= this.maxWaiting) {
       throw unavailable('Server overloaded: too many request bodies waiting to be decoded', 'overloaded');
     }
-    await new Promise<void>((grant) => this.waiting.push({ bytes: n, grant }));
+    await new Promise<void>((grant) => this.waitingList.push({ bytes: n, grant }));
     return this.releaser(n);
   }
 
@@ -37,8 +42,8 @@ export class ByteBudget {
       if (done) return;
       done = true;
       this.used -= n;
-      while (this.waiting.length && this.used + this.waiting[0].bytes <= this.capacity) {
-        const w = this.waiting.shift()!;
+      while (this.waitingList.length && this.used + this.waitingList[0].bytes <= this.capacity) {
+        const w = this.waitingList.shift()!;
         this.used += w.bytes;
         w.grant();
       }
