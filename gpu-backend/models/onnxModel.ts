@@ -6,7 +6,7 @@ import type { ModelTelemetry } from '../stats/telemetry';
 import { metadataShape, selectOutputs, tensorSpec, validateInputs, type TensorSpec } from './tensorSpec';
 import type { InferContext, InputTensor, ModelMetadata, OutputTensor, ServedModel } from './types';
 
-type Ctor = { new (n: number): TensorData; new (buf: ArrayBuffer): TensorData };
+type Ctor = { new (n: number): TensorData; new (buf: ArrayBufferLike): TensorData; BYTES_PER_ELEMENT: number };
 const ARRAY_OF: Record<string, Ctor> = {
   FP32: Float32Array,
   INT64: BigInt64Array,
@@ -22,7 +22,6 @@ export type RowOutputs = Record<string, TensorData>;
 
 interface Prepared {
   rows: number;
-  slot: number;
   inputs: Record<string, RunnerTensor>;
   inputNs: number;
 }
@@ -75,8 +74,10 @@ export class OnnxModel implements ServedModel {
     );
   }
 
+  /** A batch buffer in shared memory: a threaded instance reads it in place, and it never changes hands. */
   private newBuffer(s: TensorSpec): TensorData {
-    return new ARRAY_OF[s.datatype](this.config.max_batch_size * s.rowSize);
+    const Ctor = ARRAY_OF[s.datatype];
+    return new Ctor(new SharedArrayBuffer(this.config.max_batch_size * s.rowSize * Ctor.BYTES_PER_ELEMENT));
   }
 
   get stats() {
@@ -145,13 +146,12 @@ export class OnnxModel implements ServedModel {
     let rows = 0;
     for (const r of reqs) rows += r.size;
     const inputs: Record<string, RunnerTensor> = {};
-    // Every batch, one request or many, is copied into this instance's reused buffers: a threaded runtime then
-    // moves them to its thread and back without copying, and request buffers are never lent out.
+    // Every batch, one request or many, is copied into this instance's reused shared buffers: a threaded runtime
+    // reads them in place, and no request's buffer (possibly a view into a larger body) is ever cloned whole.
     const slot = this.slot[instance];
     this.slot[instance] ^= 1;
     const buf = this.buffers[instance][slot];
     for (const s of this.inputs) {
-      if (buf[s.name].byteLength === 0) buf[s.name] = this.newBuffer(s); // lost with a failed run
       const dst = buf[s.name];
       let off = 0;
       for (const r of reqs) {
@@ -162,15 +162,12 @@ export class OnnxModel implements ServedModel {
     }
     for (const r of reqs) this.telemetry.queued((r.dispatchedAt - r.enqueuedAt) * 1e6);
     this.telemetry.pending(this.batcher.pending);
-    return { rows, slot, inputs, inputNs: nowNs() - t0 };
+    return { rows, inputs, inputNs: nowNs() - t0 };
   }
 
   private async runBatch(p: Prepared, reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Promise<RowOutputs[]> {
     const t1 = nowNs();
-    const slot = this.buffers[instance][p.slot];
-    const result = await this.runners[instance].run(p.inputs, this.outputs.map((s) => s.name), (name, data) => {
-      slot[name] = new ARRAY_OF[this.inputs.find((s) => s.name === name)!.datatype](data.buffer as ArrayBuffer);
-    });
+    const result = await this.runners[instance].run(p.inputs, this.outputs.map((s) => s.name));
     const t2 = nowNs();
     const outs: RowOutputs[] = reqs.map(() => ({}));
     for (const s of this.outputs) {

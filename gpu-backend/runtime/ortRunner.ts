@@ -84,6 +84,10 @@ function checkNames(session: ort.InferenceSession, opts: OrtRunnerOptions): void
 }
 
 class OrtRunner implements ModelRunner {
+  // onnxruntime-node refuses tensors over a SharedArrayBuffer (the batcher's batch buffers), so those are copied
+  // into this runner's own staging arrays, allocated once; in a threaded instance the copy runs off the event loop.
+  private readonly staging = new Map<string, TensorData>();
+
   constructor(
     private readonly session: ort.InferenceSession,
     readonly provider: string,
@@ -94,7 +98,7 @@ class OrtRunner implements ModelRunner {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(inputs)) {
       const type = ORT_TYPE[t.data.constructor.name];
-      feeds[this.opts.inputNames[name] ?? name] = new ort.Tensor(type, t.data as never, t.dims);
+      feeds[this.opts.inputNames[name] ?? name] = new ort.Tensor(type, this.unshared(name, t.data) as never, t.dims);
     }
     const fetches = outputNames.map((n) => this.opts.outputNames[n] ?? n);
     let result: ort.InferenceSession.ReturnType;
@@ -110,6 +114,18 @@ class OrtRunner implements ModelRunner {
       out[n] = { data: t.data as TensorData, dims: t.dims.map(Number) };
     });
     return out;
+  }
+
+  private unshared(name: string, data: TensorData): TensorData {
+    if (!(data.buffer instanceof SharedArrayBuffer)) return data;
+    let buf = this.staging.get(name);
+    if (!buf || buf.length < data.length) {
+      buf = new (data.constructor as { new (n: number): TensorData })(data.length);
+      this.staging.set(name, buf);
+    }
+    const view = buf.subarray(0, data.length) as TensorData;
+    view.set(data as never);
+    return view;
   }
 
   async release(): Promise<void> {

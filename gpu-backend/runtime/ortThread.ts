@@ -15,7 +15,7 @@ export type ToOrtThread =
 export type FromOrtThread =
   | { type: 'ready'; provider: string }
   | { type: 'fallback'; message: string }
-  | { type: 'result'; id: number; outputs: Record<string, RunnerTensor>; inputs: Record<string, RunnerTensor> }
+  | { type: 'result'; id: number; outputs: Record<string, RunnerTensor> }
   | { type: 'error'; id: number; code: string; message: string; reason: string }
   | { type: 'init-error'; message: string }
   | { type: 'released' };
@@ -35,11 +35,9 @@ port.on('message', async (m: ToOrtThread) => {
   } else if (m.type === 'run') {
     try {
       const outputs = await runner!.run(m.inputs, m.outputNames);
-      // The input buffers go back too, so the batcher reuses them.
-      const transfer = [...Object.values(outputs), ...Object.values(m.inputs)].map((t) => t.data.buffer as ArrayBuffer);
-      post({ type: 'result', id: m.id, outputs, inputs: m.inputs }, [...new Set(transfer)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
+      const transfer = Object.values(outputs).map((t) => t.data.buffer);
+      post({ type: 'result', id: m.id, outputs }, [...new Set(transfer)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
     } catch (err) {
-      // Inputs are lost with a failed run; the batcher allocates new buffers for detached ones.
       const e = err instanceof InferenceError ? err : new InferenceError('INTERNAL', (err as Error).message);
       post({ type: 'error', id: m.id, code: e.code, message: e.message, reason: e.reason });
     }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { InferenceError, type ErrorCode } from '../../shared/errors';
 import type { OrtRunnerOptions } from './ortRunner';
 import type { FromOrtThread, ToOrtThread } from './ortThread';
-import type { ModelRunner, RunnerTensor, TensorData } from './types';
+import type { ModelRunner, RunnerTensor } from './types';
 
 const ENTRY = new URL('./ortThreadEntry.mjs', import.meta.url);
 
@@ -13,11 +13,7 @@ const ENTRY = new URL('./ortThreadEntry.mjs', import.meta.url);
 export async function createThreadedOrtRunner(options: OrtRunnerOptions): Promise<ModelRunner> {
   const { onFallback, ...rest } = options;
   const worker = new Worker(ENTRY, { execArgv: [] });
-  type Pending = {
-    resolve: (o: Record<string, RunnerTensor>) => void;
-    reject: (e: Error) => void;
-    reclaim?: (name: string, data: TensorData) => void;
-  };
+  type Pending = { resolve: (o: Record<string, RunnerTensor>) => void; reject: (e: Error) => void };
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let dead: Error | null = null;
@@ -41,10 +37,7 @@ export async function createThreadedOrtRunner(options: OrtRunnerOptions): Promis
       const p = pending.get(m.id);
       pending.delete(m.id);
       if (!pending.size) worker.unref();
-      if (m.type === 'result') {
-        for (const [name, t] of Object.entries(m.inputs)) p?.reclaim?.(name, t.data);
-        p?.resolve(m.outputs);
-      }
+      if (m.type === 'result') p?.resolve(m.outputs);
       else p?.reject(new InferenceError(m.code as ErrorCode, m.message, m.reason));
     }
   });
@@ -60,16 +53,15 @@ export async function createThreadedOrtRunner(options: OrtRunnerOptions): Promis
 
   return {
     provider,
-    run(inputs, outputNames, reclaim) {
+    run(inputs, outputNames) {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
       return new Promise((resolve, reject) => {
         if (!pending.size) worker.ref();
-        pending.set(id, { resolve, reject, reclaim });
-        // With a reclaim callback the input buffers move to the thread (no copy) and come back with the result;
-        // without one they are copied.
-        const transfer = reclaim ? [...new Set(Object.values(inputs).map((t) => t.data.buffer))].filter((b) => b instanceof ArrayBuffer) : [];
-        worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] } satisfies ToOrtThread, transfer as ArrayBuffer[]);
+        pending.set(id, { resolve, reject });
+        // Shared batch buffers are shared, not copied. (Moving plain buffers to the thread and back would avoid
+        // the copy too, but V8 counts each returning buffer as new external memory and runs a full GC per batch.)
+        worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] } satisfies ToOrtThread);
       });
     },
     async release() {

@@ -13,14 +13,10 @@ export interface ModelRunner {
   /** Execution provider actually in use, e.g. "cuda" or "cpu". */
   readonly provider: string;
   /**
-   * Runs one batch; inputs and outputs are keyed by the model's public tensor names. A runner in another
-   * thread may move the input buffers there (no copy) and hands each back through `reclaim` once done.
+   * Runs one batch; inputs and outputs are keyed by the model's public tensor names. Inputs may live in a
+   * SharedArrayBuffer (the batcher's reused batch buffers), which a threaded runner reads without a copy.
    */
-  run(
-    inputs: Record<string, RunnerTensor>,
-    outputNames: readonly string[],
-    reclaim?: (name: string, data: TensorData) => void,
-  ): Promise<Record<string, RunnerTensor>>;
+  run(inputs: Record<string, RunnerTensor>, outputNames: readonly string[]): Promise<Record<string, RunnerTensor>>;
   /** Frees native resources. */
   release(): Promise<void>;
 }
