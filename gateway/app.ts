@@ -31,6 +31,8 @@ export interface GatewayDeps {
   clock: Clock;
   /** How bodies are read (Node: straight from the socket); defaults to the Fetch API body. */
   readBody?: BodyReader;
+  /** Takes back a body `readBody` lent out, once the backend has consumed it (Node's buffer pool). */
+  releaseBody?: (body: Uint8Array) => void;
   /** Tunables, already validated (see gateway/config.ts). */
   settings?: Partial<GatewaySettings>;
 }
@@ -65,7 +67,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
 
   const auth = tenantAuth({ keys: deps.keys });
   const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure });
-  const forward = forwardToBackend(pool);
+  const forward = forwardToBackend(pool, deps.releaseBody);
   // Keeps the health picture fresh where no timer does (Workers); a no-op while it is fresh.
   const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(c, next) {
     if (pool.isStale()) runAfterResponse(c, pool.refreshIfStale());

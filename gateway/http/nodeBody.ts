@@ -2,7 +2,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { InferenceError } from '../../shared/errors';
+import { BodyBufferPool } from './bodyBufferPool';
 import { readBodyWithin, type BodyReader } from './readBody';
+
+/** Where Node bodies with a Content-Length are read into; `forwardToBackend` gives them back after a 200. */
+export const nodeBodyPool = new BodyBufferPool();
 
 const tooLarge = (limit: number) => new InferenceError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes for this model`);
 
@@ -21,7 +25,7 @@ export function readIncomingWithin(incoming: IncomingMessage, limit: number): Pr
   // that should stay open to carry the 413 and further requests. Here an over-long body just stops being
   // collected; the stream keeps flowing and drains.
   return new Promise((resolve, reject) => {
-    const out = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
+    const out = declared !== undefined ? nodeBodyPool.acquire(declared) : undefined;
     const chunks: Buffer[] = [];
     let total = 0;
     const finish = (err?: Error) => {
@@ -43,7 +47,7 @@ export function readIncomingWithin(incoming: IncomingMessage, limit: number): Pr
     };
     const onEnd = () => {
       finish();
-      resolve(out ? out.subarray(0, total) : Buffer.concat(chunks, total));
+      resolve(out ? (total === out.length ? out : out.subarray(0, total)) : Buffer.concat(chunks, total));
     };
     const onError = (err: Error) => finish(err);
     incoming.on('data', onData);

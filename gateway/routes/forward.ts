@@ -14,7 +14,7 @@ const PASS_UP = ['content-type', INFERENCE_HEADER_CONTENT_LENGTH, 'accept'];
 const DROP_DOWN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'set-cookie']);
 
 /** Handler factory: relays status, body and end-to-end headers of the backend's response. */
-export function forwardToBackend(backends: ForwardTarget): Handler<GatewayEnv> {
+export function forwardToBackend(backends: ForwardTarget, releaseBody?: (body: Uint8Array) => void): Handler<GatewayEnv> {
   return async function forwardToBackend(c) {
     const headers: Record<string, string> = { 'x-request-id': c.get('requestId') };
     for (const name of PASS_UP) {
@@ -28,6 +28,8 @@ export function forwardToBackend(backends: ForwardTarget): Handler<GatewayEnv> {
       headers,
       body,
     });
+    // A 200 means the backend read the whole body: its buffer can serve another request.
+    if (body && releaseBody && res.status === 200) releaseBody(body);
     try {
       // Node: the transport built this response, so its headers are mutable and its body is still a plain
       // buffer the server writes in one go. Touching `res.body` here would turn it into a stream.

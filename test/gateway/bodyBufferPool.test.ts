@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { BodyBufferPool } from '../../gateway/http/bodyBufferPool';
+
+describe('BodyBufferPool', () => {
+  it('hands back a released body buffer for the next body of the same size class', () => {
+    const pool = new BodyBufferPool(1 << 24, 1024);
+    const a = pool.acquire(100_000);
+    expect(a.length).toBe(100_000);
+    a[0] = 7;
+    pool.release(a);
+    const b = pool.acquire(90_000);
+    expect(b.length).toBe(90_000);
+    expect(b.buffer).toBe(a.buffer); // same backing memory, no new allocation
+    const c = pool.acquire(90_000);
+    expect(c.buffer).not.toBe(b.buffer); // b is lent out: c is new
+  });
+
+  it('never pools small bodies, foreign buffers, or more than its byte cap', () => {
+    const pool = new BodyBufferPool(200_000, 1024);
+    const small = pool.acquire(100);
+    expect(small.length).toBe(100);
+    pool.release(small); // Node's own slab allocator serves these: ignored
+    pool.release(new Uint8Array(100_000)); // not ours: ignored
+    const x = pool.acquire(100_000); // class 131072
+    const y = pool.acquire(100_000);
+    pool.release(x);
+    pool.release(y); // would exceed 200 000 pooled bytes: dropped
+    expect(pool.acquire(100_000).buffer).toBe(x.buffer);
+    expect(pool.acquire(100_000).buffer).not.toBe(y.buffer);
+  });
+
+  it('takes a buffer back only once', () => {
+    const pool = new BodyBufferPool(1 << 24, 1024);
+    const a = pool.acquire(50_000);
+    pool.release(a);
+    pool.release(a);
+    const b = pool.acquire(50_000);
+    const c = pool.acquire(50_000);
+    expect(b.buffer).toBe(a.buffer);
+    expect(c.buffer).not.toBe(a.buffer);
+  });
+});
