@@ -59,6 +59,12 @@ export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length'
 /** Header the gateway authenticates itself to backends with (the shared secret of --require-token). */
 export const GATEWAY_TOKEN_HEADER = 'x-siglip-gateway-token';
 
+/**
+ * Set on a backend's 503 for a request refused because the backend is shutting down: nothing was computed,
+ * so the gateway may send it to another backend.
+ */
+export const DRAINING_HEADER = 'x-siglip-draining';
+
 /** Number of elements for a shape. */
 export function elementCount(shape: readonly number[]): number {
   let n = 1;

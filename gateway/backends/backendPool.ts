@@ -3,7 +3,7 @@
  * passive ejection on connection failures, one retry elsewhere for requests that never got through,
  * and a per-request timeout.
  */
-import { GATEWAY_TOKEN_HEADER } from '../../shared/protocol';
+import { DRAINING_HEADER, GATEWAY_TOKEN_HEADER } from '../../shared/protocol';
 import { InferenceError, unavailable } from '../../shared/errors';
 import type { Clock } from '../types';
 import { BackendConnectError, type BackendRequest, type BackendTarget, type BackendTransport } from './transport';
@@ -67,7 +67,13 @@ export class BackendPool {
     const first = this.pick(undefined);
     if (!first) throw unavailable('no backend available', 'no_backend');
     try {
-      return await this.send(first, req);
+      const res = await this.send(first, req);
+      // A backend that is shutting down refused the request without computing it: same as unreachable.
+      if (res.status === 503 && res.headers.get(DRAINING_HEADER)) {
+        await res.arrayBuffer().catch(() => undefined);
+        throw new BackendConnectError(`backend ${first.target.name} is shutting down`);
+      }
+      return res;
     } catch (err) {
       if (!(err instanceof BackendConnectError)) throw err;
       this.eject(first);

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/errors';
+import { DRAINING_HEADER } from '../../shared/protocol';
 
 /** Sends a JSON body with the given status. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
@@ -10,8 +11,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** The backend's one mapping from an error to `{"error": "..."}` with Triton's status. */
 export function sendError(res: ServerResponse, err: unknown): number {
-  const { status, body } = toErrorResponse(err);
-  if (!res.headersSent) sendJson(res, status, body);
+  const { status, body, error } = toErrorResponse(err);
+  // Refused while draining: tell the client (the gateway) it may retry elsewhere, and drop the connection.
+  const headers: Record<string, string> = error.reason === 'shutdown' ? { [DRAINING_HEADER]: '1', connection: 'close' } : {};
+  if (!res.headersSent) sendJson(res, status, body, headers);
   else res.destroy();
   return status;
 }

@@ -74,6 +74,27 @@ describe('BackendPool', () => {
     expect(pool.status().every((s) => s.ready)).toBe(true);
   });
 
+  it('sends a request refused by a draining backend (503 with x-siglip-draining) to the other one', async () => {
+    const { pool, t } = makePool();
+    const r = pool.forward(req);
+    await settle();
+    const draining = t.calls[0].backend;
+    t.calls[0].resolve(new Response('{"error":"Server is shutting down"}', { status: 503, headers: { 'x-siglip-draining': '1' } }));
+    await settle();
+    expect(t.calls[1].backend).not.toBe(draining);
+    t.calls[1].resolve(new Response('ok'));
+    expect((await r).status).toBe(200);
+  });
+
+  it('relays a plain 503 (e.g. a full queue) without retrying', async () => {
+    const { pool, t } = makePool();
+    const r = pool.forward(req);
+    await settle();
+    t.calls[0].resolve(new Response('{"error":"Exceeds maximum queue size"}', { status: 503 }));
+    expect((await r).status).toBe(503);
+    expect(t.calls).toHaveLength(1);
+  });
+
   it('does not retry a request that reached a backend', async () => {
     const { pool, t } = makePool();
     const r = pool.forward(req);
