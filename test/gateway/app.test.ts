@@ -18,7 +18,7 @@ let keys: Record<string, string>;
 let gw: ReturnType<typeof testGateway>;
 beforeEach(async () => {
   const made = await keysFor({
-    acme: { models: ['toy', 'siglip_vision', 'embed_text'], rate: 1, burst: 10 },
+    acme: { models: ['toy', 'siglip_vision', 'embed_text', 'embed_image'], rate: 1, burst: 10 },
     limited: { models: ['embed_text'] },
     all: { models: ['*'] },
   });
@@ -298,10 +298,22 @@ describe('/v1/embeddings', () => {
     expect(backend.seen.map((r) => r.path)).toContain('/v1/embeddings');
   });
 
-  it('answers 403 for a model the tenant may not use', async () => {
-    const res = await post('/v1/embeddings', JSON.stringify({ model: 'toy', input: 'a' }), bearer('limited'));
+  it('answers 403 when an item needs a tower the tenant may not use (images need embed_image)', async () => {
+    const res = await post('/v1/embeddings', JSON.stringify({ input: ['a', { image: 'data:image/png;base64,AAAA' }] }), bearer('limited'));
     expect(res.status).toBe(403);
+    expect((await res.json()).error).toMatch(/embed_image/);
     expect(backend.seen.map((r) => r.path)).not.toContain('/v1/embeddings');
+  });
+
+  it('lets a text-only tenant embed texts, with or without a model name', async () => {
+    const res = await post('/v1/embeddings', JSON.stringify({ input: ['a photo of a cat'] }), bearer('limited'));
+    expect(res.status).toBe(200);
+  });
+
+  it('forwards mixed text and image items, charging one token each', async () => {
+    const res = await post('/v1/embeddings', JSON.stringify({ model: 'siglip', input: ['a', { image: 'data:image/png;base64,AAAA' }] }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ratelimit-remaining')).toBe('8');
   });
 
   it('answers 400 to a body without input', async () => {

@@ -53,7 +53,7 @@ export interface ValidateEmbeddingsOptions {
   readBody?: BodyReader;
 }
 
-/** Middleware factory for `/v1/embeddings` (after `tenantAuth`): the body's model must be allowed; cost = item count. */
+/** Middleware factory for `/v1/embeddings` (after `tenantAuth`): the towers it uses must be allowed; cost = item count. */
 export function validateEmbeddings(options: ValidateEmbeddingsOptions): MiddlewareHandler<GatewayEnv> {
   const { maxBodyBytes, maxItems } = options;
   const readBody = options.readBody ?? webBodyReader;
@@ -62,9 +62,9 @@ export function validateEmbeddings(options: ValidateEmbeddingsOptions): Middlewa
     await deferRejection(c, async () => {
       checkContentType(c.req.header('content-type'), JSON_TYPE, 'send application/json');
       const body = await readBody(c, maxBodyBytes);
-      const { model, items } = validateEmbeddingsBody(body, maxItems);
-      assertModelAllowed(c.get('tenant'), model);
-      c.set('modelName', model);
+      const { models, items } = validateEmbeddingsBody(body, maxItems);
+      for (const model of models) assertModelAllowed(c.get('tenant'), model);
+      c.set('modelName', models.join(','));
       c.set('cost', items);
       c.set('body', body);
     });
