@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../gpu-backend/server';
 import { startGateway, type RunningGateway } from '../../gateway/node';
 import { jsonPixelRequest, startTestBackend } from '../helpers/backend';
-import { maxAbsDiff } from '../helpers/fixtures';
+import { readFileSync } from 'node:fs';
+import { fixturePath, maxAbsDiff } from '../helpers/fixtures';
 import { inferImage, knownImages } from '../helpers/visionRequests';
 import { keysFor } from './support/tenants';
 
@@ -16,7 +17,7 @@ let keys: Record<string, string>;
 beforeAll(async () => {
   [a, b] = await Promise.all([startTestBackend({ requireToken: TOKEN }), startTestBackend({ requireToken: TOKEN })]);
   const made = await keysFor({
-    big: { models: ['siglip_vision'], rate: 1000, burst: 1000 },
+    big: { models: ['siglip_vision', 'embed_text', 'embed_image'], rate: 1000, burst: 1000 },
     small: { models: ['siglip_vision'], rate: 0.001, burst: 2 },
   });
   keys = made.keys;
@@ -42,6 +43,18 @@ describe('gateway in front of real backends', () => {
     const out = (await res.json()).outputs[0];
     expect(out.name).toBe('EMBEDDING');
     expect(maxAbsDiff(Float32Array.from(out.data), image.expected)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('serves /v1/embeddings with mixed text and image items, as the backend does directly', async () => {
+    const png = readFileSync(fixturePath('coffee.png')).toString('base64');
+    const body = JSON.stringify({ input: ['a photo of a coffee cup', { image: `data:image/png;base64,${png}` }] });
+    const viaGateway = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', headers: { ...auth('big'), 'content-type': 'application/json' }, body });
+    expect(viaGateway.status).toBe(200);
+    expect(viaGateway.headers.get('ratelimit-remaining')).not.toBeNull();
+    const direct = await fetch(`${b.url}/v1/embeddings`, { method: 'POST', headers: { 'x-siglip-gateway-token': TOKEN }, body });
+    const [g, d] = [await viaGateway.json(), await direct.json()];
+    expect(g.data.map((x: { index: number }) => x.index)).toEqual([0, 1]);
+    for (let i = 0; i < 2; i++) expect(maxAbsDiff(g.data[i].embedding, d.data[i].embedding)).toBeLessThanOrEqual(1e-6);
   });
 
   it('gives a tenant over quota 429s while another tenant is unaffected', async () => {
