@@ -33,7 +33,9 @@ export async function createPipelineModel(
   const inputName = entry.config.input[0].name;
   let preprocess;
   if (await exists(join(entry.dir, 'tokenizer.json'))) {
-    const tokenizer = await SiglipTokenizer.fromDirectory(entry.dir, { maxLength: target.inputs[0].rowSize });
+    const tokenizer = await SiglipTokenizer.fromDirectory(entry.dir, { maxLength: target.inputs[0].rowSize }).catch((err: Error) => {
+      throw new Error(`${join(entry.dir, 'tokenizer.json')}: cannot load the tokenizer: ${err.message}`);
+    });
     preprocess = textPreprocessor(inputName, tokenizer);
   } else {
     const config = await loadImageProcessorConfig(entry.dir);

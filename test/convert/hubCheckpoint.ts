@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SafetensorsFile } from '../../gpu-backend/convert/safetensors/safetensorsFile';
 import { writeSafetensors, type SafetensorsWriteEntry } from '../../gpu-backend/convert/safetensors/writeSafetensors';
 import { TEXT_TINY, VISION_TINY } from './referenceData';
@@ -29,6 +30,7 @@ export async function writeHubFormCheckpoint(dir: string): Promise<void> {
   const text = JSON.parse(await readFile(join(TEXT_TINY, 'config.json'), 'utf8'));
   await writeFile(join(dir, 'config.json'), JSON.stringify({ architectures: ['SiglipModel'], model_type: 'siglip', vision_config: vision, text_config: text }));
   await writeFile(join(dir, 'preprocessor_config.json'), JSON.stringify({ image_processor_type: 'SiglipImageProcessor', size: { height: 384, width: 384 } }));
-  await writeFile(join(dir, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'Unigram' } }));
+  // A complete SentencePiece tokenizer.json (the demo one, vocabulary 32000 like the tiny text tower).
+  await copyFile(fileURLToPath(new URL('../../model_repository/embed_text/tokenizer.json', import.meta.url)), join(dir, 'tokenizer.json'));
   await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 64 }));
 }
