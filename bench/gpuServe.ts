@@ -98,7 +98,7 @@ try {
     );
     const after = await stats();
     const meanBatch = (after.inference_count - before.inference_count) / Math.max(1, after.execution_count - before.execution_count);
-    const idleNote = `mean batch ${meanBatch.toFixed(1)}, GPU idle ${(idle * 100).toFixed(1)}% of the run`;
+    const idleNote = `mean batch ${meanBatch.toFixed(1)}, no batch in an instance ${(idle * 100).toFixed(1)}% of the run`;
     rows.push({
       section,
       measure: `backend${label}, ${kind}, c=${concurrency}`,
