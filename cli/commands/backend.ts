@@ -15,6 +15,7 @@ export function addBackendOptions(cmd: Command): Command {
     .option('--strict', 'refuse to start if a model cannot use its first execution provider', false)
     .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', parseInteger)
     .addOption(new Option('--require-token <secret>', 'refuse requests without this x-siglip-gateway-token header').env('SIGLIP_GATEWAY_TOKEN'))
+    .option('--image-url-allowlist <prefixes>', 'comma-separated URL prefixes /v1/embeddings may fetch images from (default: none)')
     .addOption(new Option('--json-decoder <kind>', 'JSON tensor decoder (naive is the benchmark baseline)').choices(['fast', 'naive']).default('fast').hideHelp())
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'));
 }
@@ -30,6 +31,7 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
     workers: o.workers as number | undefined,
     requireToken: o.requireToken as string | undefined,
     jsonDecoder: o.jsonDecoder as 'fast' | 'naive',
+    imageUrlAllowlist: typeof o.imageUrlAllowlist === 'string' ? o.imageUrlAllowlist.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     logLevel: o.logLevel as BackendOptionsInput['logLevel'],
   };
 }

@@ -121,8 +121,9 @@ export async function readInferRequest(ctx: BackendContext, req: IncomingMessage
 
 function checkContentType(req: IncomingMessage): void {
   const type = req.headers['content-type'];
-  // Triton's clients send application/json or nothing; binary bodies come with the header handled above.
-  if (type && !/^application\/(json|octet-stream)\b|^text\/plain\b/i.test(type)) {
+  // Triton ignores the content type; its clients send application/json, nothing, or (curl -d) a form type.
+  // Binary bodies come with the header handled above. Anything else is a client sending the wrong thing.
+  if (type && !/^application\/(json|octet-stream|x-www-form-urlencoded)\b|^text\/plain\b/i.test(type)) {
     throw new InferenceError('UNSUPPORTED_MEDIA_TYPE', `unsupported content type '${type}': send application/json, or the binary extension`);
   }
 }

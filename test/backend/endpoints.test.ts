@@ -62,6 +62,16 @@ describe('KServe v2 endpoints', () => {
     expect(body.outputs[0].data).toHaveLength(64);
   });
 
+  it("takes a JSON body sent with curl -d's default form content type, as Triton does", async () => {
+    const res = await fetch(`${url}/v2/models/siglip_vision/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: JSON.stringify({ inputs: [{ name: 'PIXEL_VALUES', shape: [1, 3, 384, 384], datatype: 'FP32', data: Array.from(pixels) }] }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).outputs[0].data).toHaveLength(64);
+  });
+
   it('takes JSON data as nested arrays as well as flat', async () => {
     const nested = Array.from({ length: 3 }, (_, c) => Array.from({ length: 384 }, (_, y) => Array.from(pixels.subarray(c * 147456 + y * 384, c * 147456 + (y + 1) * 384))));
     const flat = await (await fetch(`${url}/v2/models/siglip_vision/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'PIXEL_VALUES', shape: [1, 3, 384, 384], datatype: 'FP32', data: Array.from(pixels) }] }) })).json();
