@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModel } from '../../gpu-backend/convert/ensureModel';
-import { FakeHub } from '../hub/fakeHub';
-import { writeHubFormCheckpoint } from './hubCheckpoint';
+import type { FakeHub } from '../hub/fakeHub';
+import { serveHubCheckpoint } from './hubCheckpoint';
 
 describe('ensureModel', () => {
   let dir: string;
@@ -12,14 +12,7 @@ describe('ensureModel', () => {
   let endpoint: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'siglip-ensure-'));
-    const ckpt = join(dir, 'source');
-    await mkdir(ckpt);
-    await writeHubFormCheckpoint(ckpt);
-    const files = await Promise.all(
-      (await readdir(ckpt)).map(async (path) => ({ path, content: await readFile(join(ckpt, path)), lfs: path.endsWith('.safetensors') })),
-    );
-    hub = new FakeHub('google/siglip-tiny', files);
-    endpoint = await hub.start();
+    ({ hub, endpoint } = await serveHubCheckpoint(dir, 'google/siglip-tiny'));
   });
   afterAll(async () => {
     await hub.stop();

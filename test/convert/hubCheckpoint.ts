@@ -1,8 +1,9 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsFile } from '../../gpu-backend/convert/safetensors/safetensorsFile';
 import { writeSafetensors, type SafetensorsWriteEntry } from '../../gpu-backend/convert/safetensors/writeSafetensors';
+import { FakeHub } from '../hub/fakeHub';
 import { TEXT_TINY, VISION_TINY } from './referenceData';
 
 /**
@@ -33,4 +34,16 @@ export async function writeHubFormCheckpoint(dir: string): Promise<void> {
   // A complete SentencePiece tokenizer.json (the demo one, vocabulary 32000 like the tiny text tower).
   await copyFile(fileURLToPath(new URL('../../model_repository/embed_text/tokenizer.json', import.meta.url)), join(dir, 'tokenizer.json'));
   await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 64 }));
+}
+
+/** Writes a hub-form checkpoint under `dir/source` and serves it from a local stand-in for the hub as `repo`. */
+export async function serveHubCheckpoint(dir: string, repo: string): Promise<{ hub: FakeHub; endpoint: string }> {
+  const ckpt = join(dir, 'source');
+  await mkdir(ckpt, { recursive: true });
+  await writeHubFormCheckpoint(ckpt);
+  const files = await Promise.all(
+    (await readdir(ckpt)).map(async (path) => ({ path, content: await readFile(join(ckpt, path)), lfs: path.endsWith('.safetensors') })),
+  );
+  const hub = new FakeHub(repo, files);
+  return { hub, endpoint: await hub.start() };
 }

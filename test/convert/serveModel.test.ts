@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type ChildServer } from '../../bench/processes';
-import { FakeHub } from '../hub/fakeHub';
+import type { FakeHub } from '../hub/fakeHub';
 import { maxAbsDiff, readF32, reference, row } from '../helpers/fixtures';
-import { writeHubFormCheckpoint } from './hubCheckpoint';
+import { serveHubCheckpoint } from './hubCheckpoint';
 
 // `siglip serve --model REPO` against a stand-in for the hub on 127.0.0.1: fetch, convert, serve, in one command.
 describe('siglip serve --model', () => {
@@ -14,14 +14,8 @@ describe('siglip serve --model', () => {
   let server: ChildServer | undefined;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'siglip-serve-model-'));
-    const ckpt = join(dir, 'source');
-    await mkdir(ckpt);
-    await writeHubFormCheckpoint(ckpt);
-    const files = await Promise.all(
-      (await readdir(ckpt)).map(async (path) => ({ path, content: await readFile(join(ckpt, path)), lfs: path.endsWith('.safetensors') })),
-    );
-    hub = new FakeHub('google/siglip-tiny', files);
-    const endpoint = await hub.start();
+    let endpoint: string;
+    ({ hub, endpoint } = await serveHubCheckpoint(dir, 'google/siglip-tiny'));
     server = await startCli(
       ['serve', '--model', 'google/siglip-tiny', '--models-dir', join(dir, 'models'), '--flavor', 'portable', '--no-gateway', '--port', '0', '--providers', 'cpu', '--workers', '1'],
       'backend ready',

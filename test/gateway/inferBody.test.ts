@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelCatalog, type ModelInfo } from '../../gateway/backends/modelCatalog';
 import { validateInferBody } from '../../gateway/validation/inferBody';
 import { fakeClock } from './support/fakeClock';
+import { encodeBytesElements } from '../../shared/codec/binaryTensor';
 
 /** A catalog answered by a function, to get ModelInfo exactly as the gateway derives it. */
 async function modelFrom(meta: object, config: object = { max_batch_size: 8 }): Promise<ModelInfo> {
@@ -13,18 +14,7 @@ async function modelFrom(meta: object, config: object = { max_batch_size: 8 }): 
 }
 
 const enc = new TextEncoder();
-const bytesElements = (...items: string[]) => {
-  const parts = items.map((s) => enc.encode(s));
-  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
-  const dv = new DataView(out.buffer);
-  let off = 0;
-  for (const p of parts) {
-    dv.setUint32(off, p.length, true);
-    out.set(p, off + 4);
-    off += 4 + p.length;
-  }
-  return out;
-};
+const bytesElements = (...items: string[]) => encodeBytesElements(items.map((s) => enc.encode(s)));
 const binaryBody = (header: object, tail: Uint8Array) => {
   const h = enc.encode(JSON.stringify(header));
   const body = new Uint8Array(h.length + tail.length);
