@@ -119,7 +119,11 @@ export class OnnxModel implements ServedModel {
   async enqueueRows(rows: RowInputs, batch: number, ctx: Pick<InferContext, 'timeoutMs' | 'signal'>): Promise<RowOutputs> {
     const max = this.config.max_batch_size;
     const opts = { timeoutMs: ctx.timeoutMs, signal: ctx.signal };
-    if (batch <= max) return this.batcher.enqueue(rows, batch, opts);
+    if (batch <= max) {
+      const done = this.batcher.enqueue(rows, batch, opts);
+      this.telemetry.pending(this.batcher.pending);
+      return done;
+    }
     const parts: Promise<RowOutputs>[] = [];
     for (let start = 0; start < batch; start += max) {
       const n = Math.min(max, batch - start);
