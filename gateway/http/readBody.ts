@@ -1,6 +1,7 @@
 /** Reads a request body once, refusing (413) anything over the limit before or while it arrives. */
 import type { Context } from 'hono';
 import { InferenceError } from '../../shared/errors';
+import { readStreamWithin } from '../../shared/http/readStreamWithin';
 
 /** Reads the body of the request in `c`, refusing more than `limit` bytes (413). Runtimes may supply a faster one. */
 export type BodyReader = (c: Context, limit: number) => Promise<Uint8Array>;
@@ -17,24 +18,5 @@ export async function readBodyWithin(req: Request, limit: number): Promise<Uint8
   if (!req.body) return new Uint8Array(0);
   // With a declared length the runtime enforces it: one read into one buffer.
   if (declared !== null) return new Uint8Array(await req.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return readStreamWithin(req.body, limit, () => tooLarge(limit));
 }

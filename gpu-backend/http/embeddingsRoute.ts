@@ -2,8 +2,8 @@ import { InferenceError, invalidArgument, unavailable } from '../../shared/error
 import { describeZodError, embeddingsRequestSchema, type EmbeddingItem } from '../../shared/schemas/embeddingsRequest';
 import { PipelineModel } from '../models/pipelineModel';
 import type { BytesElement } from '../models/types';
-import type { BackendContext } from './routes';
-import { readBody } from './readBody';
+import { withAdmittedBody, type BackendContext } from './routes';
+import { readStreamWithin } from '../../shared/http/readStreamWithin';
 import { sendJson } from './respond';
 import type { Router } from './router';
 
@@ -40,28 +40,10 @@ export function defaultImageFetcher(maxBytes: number): RemoteImageFetcher {
       throw tooBig(declared);
     }
     // Content-Length may be absent or wrong: count while reading, and stop at the cap.
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = res.body!.getReader();
-    for (;;) {
-      const { done, value } = await reader.read().catch((err: Error) => {
-        throw invalidArgument(`${label}: could not fetch image: ${err.message}`);
-      });
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw tooBig(size);
-      }
-      chunks.push(value);
-    }
-    const buf = new Uint8Array(size);
-    let off = 0;
-    for (const c of chunks) {
-      buf.set(c, off);
-      off += c.byteLength;
-    }
-    return buf;
+    return readStreamWithin(res.body!, maxBytes, tooBig).catch((err: Error) => {
+      if (err instanceof InferenceError) throw err;
+      throw invalidArgument(`${label}: could not fetch image: ${err.message}`);
+    });
   };
 }
 
@@ -72,14 +54,16 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
     const image = ctx.models.get(opts.imageModel);
     const text = ctx.models.get(opts.textModel);
     if (ctx.state.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
-    const body = await readBody(req, ctx.maxBodyBytes);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(new TextDecoder().decode(body));
-    } catch (err) {
-      throw invalidArgument(`malformed JSON: ${(err as Error).message}`);
-    }
-    const parsed = embeddingsRequestSchema.safeParse(raw);
+    // Under the same admission budget as infer bodies: embeddings bodies carry images too.
+    const parsed = await withAdmittedBody(ctx, req, 0, (body) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(new TextDecoder().decode(body));
+      } catch (err) {
+        throw invalidArgument(`malformed JSON: ${(err as Error).message}`);
+      }
+      return embeddingsRequestSchema.safeParse(raw);
+    });
     if (!parsed.success) throw invalidArgument(describeZodError(parsed.error));
     const request = parsed.data;
     const items: EmbeddingItem[] = typeof request.input === 'string' ? [request.input] : request.input;

@@ -97,8 +97,11 @@ export function checkToken(ctx: BackendContext, req: IncomingMessage): void {
   }
 }
 
-/** Reads and decodes a body under the admission budget. */
-export async function readInferRequest(ctx: BackendContext, req: IncomingMessage): Promise<ParsedInferRequest> {
+/**
+ * Reads a request body under the admission budget and hands it to `use`; the bytes count against the budget
+ * until `use` (decoding, validation) is done. `lead` spare bytes go before the body (see readBody).
+ */
+export async function withAdmittedBody<T>(ctx: BackendContext, req: IncomingMessage, lead: number, use: (body: Uint8Array) => Promise<T> | T): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? ctx.maxBodyBytes);
   if (declared > ctx.maxBodyBytes) {
     req.resume();
@@ -106,17 +109,23 @@ export async function readInferRequest(ctx: BackendContext, req: IncomingMessage
   }
   const release = await ctx.budget.acquire(Number.isFinite(declared) ? declared : ctx.maxBodyBytes);
   try {
-    const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] as string | undefined;
-    // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
-    // viewed in place instead of copied.
-    const lead = headerLength && /^\d+$/.test(headerLength) ? (8 - (Number(headerLength) % 8)) % 8 : 0;
-    const body = await readBody(req, ctx.maxBodyBytes, lead);
-    if (headerLength !== undefined) return parseBinaryBody(body, headerLength, ctx.decodeJsonInline);
-    checkContentType(req);
-    return toParsedRequest(await ctx.decodeJson(body), null);
+    return await use(await readBody(req, ctx.maxBodyBytes, lead));
   } finally {
     release();
   }
+}
+
+/** Reads and decodes an infer request, JSON or binary extension, under the admission budget. */
+export function readInferRequest(ctx: BackendContext, req: IncomingMessage): Promise<ParsedInferRequest> {
+  const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] as string | undefined;
+  // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
+  // viewed in place instead of copied.
+  const lead = headerLength && /^\d+$/.test(headerLength) ? (8 - (Number(headerLength) % 8)) % 8 : 0;
+  return withAdmittedBody(ctx, req, lead, async (body) => {
+    if (headerLength !== undefined) return parseBinaryBody(body, headerLength, ctx.decodeJsonInline);
+    checkContentType(req);
+    return toParsedRequest(await ctx.decodeJson(body), null);
+  });
 }
 
 function checkContentType(req: IncomingMessage): void {

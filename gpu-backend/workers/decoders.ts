@@ -13,28 +13,22 @@ export interface Decoders {
 /** Creates the decoders and their worker pool, sized by options.workers. */
 export function createDecoders(options: Pick<BackendOptions, 'workers' | 'workerThresholdBytes' | 'jsonDecoder'>): Decoders {
   const pool = options.workers > 0 ? new WorkerPool({ size: options.workers }) : null;
+  const close = async () => {
+    await pool?.close();
+  };
   if (options.jsonDecoder === 'naive') {
     // The benchmark's baseline: JSON.parse on the event loop, as a naive Node server would do it.
-    return {
-      pool,
-      decodeJsonInline: decodeJsonInferRequestNaive,
-      decodeJson: async (body) => decodeJsonInferRequestNaive(body),
-      close: async () => {
-        await pool?.close();
-      },
-    };
+    return { pool, close, decodeJsonInline: decodeJsonInferRequestNaive, decodeJson: async (body) => decodeJsonInferRequestNaive(body) };
   }
   return {
     pool,
+    close,
     decodeJsonInline: decodeJsonInferRequest,
     async decodeJson(body) {
       if (!pool || body.byteLength < options.workerThresholdBytes) return decodeJsonInferRequest(body);
       // The body's buffer moves to the worker without a copy; the decoded typed arrays move back.
       const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
       return (await pool.run('decodeJsonInferRequest', owned.buffer, [owned.buffer])) as DecodedJsonRequest;
-    },
-    close: async () => {
-      await pool?.close();
     },
   };
 }

@@ -59,6 +59,9 @@ describe('admission control over HTTP', () => {
       Array.from({ length: 5 }, () => fetch(`${backend!.url}/v2/models/siglip_vision/infer`, { method: 'POST', body }).then(async (r) => ({ status: r.status, json: await r.json() }))),
     );
     for (const r of refused) expect(r).toEqual({ status: 503, json: { error: expect.stringMatching(/overloaded/) } });
+    // /v1/embeddings bodies count against the same budget.
+    const embeddings = await fetch(`${backend.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ input: 'a cat' }) });
+    expect(embeddings.status).toBe(503);
     expect(backend.admission.inUse).toBeLessThanOrEqual(2 * body.length);
 
     // The held clients finish their bodies: each gets exactly one answer, the right one.
