@@ -104,7 +104,7 @@ export class OnnxModel implements ServedModel {
   }
 
   async infer(inputs: InputTensor[], ctx: InferContext): Promise<OutputTensor[]> {
-    const batch = validateInputs(this.name, this.config, this.inputs, inputs);
+    const batch = validateInputs(this.name, this.inputs, inputs);
     const wanted = selectOutputs(this.name, this.outputs, ctx.outputs);
     const rows: RowInputs = {};
     for (const t of inputs) rows[t.name] = t.data as TensorData;

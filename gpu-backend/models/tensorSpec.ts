@@ -1,4 +1,4 @@
-import { TRITON_TYPES, type ModelConfig, type TensorConfig } from '../config/modelConfig';
+import { TRITON_TYPES, type TensorConfig } from '../config/modelConfig';
 import { invalidArgument } from '../../shared/errors';
 import { elementCount, type Datatype } from '../../shared/protocol';
 import type { InputTensor } from './types';
@@ -30,7 +30,7 @@ const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
  * Checks a request's inputs against the model's config: names, datatypes, shapes and data lengths.
  * Returns the batch size (shape[0], the same for every input).
  */
-export function validateInputs(model: string, config: ModelConfig, specs: TensorSpec[], inputs: InputTensor[]): number {
+export function validateInputs(model: string, specs: TensorSpec[], inputs: InputTensor[]): number {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const seen = new Set<string>();
   let batch = -1;
@@ -60,7 +60,6 @@ export function validateInputs(model: string, config: ModelConfig, specs: Tensor
     }
   }
   for (const s of specs) if (!seen.has(s.name)) throw invalidArgument(`model '${model}' expects input '${s.name}', which the request lacks`);
-  void config;
   return batch;
 }
 
