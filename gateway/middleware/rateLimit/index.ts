@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { errorResponse } from '../../http/errorResponse';
 import type { GatewayEnv } from '../../http/env';
+import { setResponseHeaders } from '../../http/responseHeaders';
 import type { RateDecision, RateLimiter } from '../../types';
 
 /** What happens when the limiter cannot be reached: refuse (503, the default) or let traffic through. */
@@ -61,6 +62,6 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     }
     if (rejection) return errorResponse(c, rejection, headers);
     await next();
-    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+    setResponseHeaders(c, headers);
   };
 }

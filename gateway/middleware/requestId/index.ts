@@ -1,6 +1,7 @@
 /** Propagates the caller's `X-Request-Id`, or generates one, and returns it on every response. */
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../../http/env';
+import { setResponseHeaders } from '../../http/responseHeaders';
 
 /** Options of `requestId`. */
 export interface RequestIdOptions {
@@ -19,6 +20,6 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<Gat
     const id = given !== undefined && SAFE_ID.test(given) ? given : generate();
     c.set('requestId', id);
     await next();
-    c.header('x-request-id', id);
+    setResponseHeaders(c, { 'x-request-id': id });
   };
 }
