@@ -9,7 +9,8 @@ import type { ModelCatalog } from './backends/modelCatalog';
 import { cachedJson } from './cache/cachedJson';
 import { errorResponse } from './http/errorResponse';
 import type { GatewayEnv } from './http/env';
-import type { BodyReader } from './http/readBody';
+import type { BackendRequest } from './backends/transport';
+import type { BodyReader, BodyRelay } from './http/readBody';
 import { modelAccess } from './middleware/modelAccess/index';
 import { rateLimit, type LimiterFailureMode } from './middleware/rateLimit/index';
 import { requestId } from './middleware/requestId/index';
@@ -31,8 +32,10 @@ export interface GatewayDeps {
   clock: Clock;
   /** How bodies are read (Node: straight from the socket); defaults to the Fetch API body. */
   readBody?: BodyReader;
-  /** Takes back a body `readBody` lent out, once the backend has consumed it (Node's buffer pool). */
-  releaseBody?: (body: Uint8Array) => void;
+  /** How binary infer bodies are relayed to a backend while they arrive (Node); without it they are read first. */
+  relayBody?: BodyRelay;
+  /** Takes back a body `readBody` or `relayBody` lent out, once the backend has consumed it (Node's buffer pool). */
+  releaseBody?: (body: NonNullable<BackendRequest['body']>) => void;
   /** Tunables, already validated (see gateway/config.ts). */
   settings?: Partial<GatewaySettings>;
 }
@@ -104,7 +107,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     auth,
     keepHealthFresh,
     modelAccess({ catalog }),
-    validateInfer({ readBody: deps.readBody }),
+    validateInfer({ readBody: deps.readBody, relayBody: deps.relayBody }),
     limit,
     forward,
   );

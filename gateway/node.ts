@@ -10,7 +10,7 @@ import { BackendPool } from './backends/backendPool';
 import { ModelCatalog } from './backends/modelCatalog';
 import { undiciTransport } from './backends/undiciTransport';
 import { MemoryTtlCache } from './cache/memoryTtlCache';
-import { nodeBodyPool, nodeBodyReader } from './http/nodeBody';
+import { nodeBodyReader, nodeBodyRelay, releaseNodeBody } from './http/nodeBody';
 import { describeConfigError, parseBackendList, sharedSettingsSchema } from './config';
 import { MemoryRateLimiter } from './ratelimit/memoryRateLimiter';
 import type { Clock } from './types';
@@ -67,7 +67,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cache: new MemoryTtlCache(clock),
     clock,
     readBody: nodeBodyReader,
-    releaseBody: (body) => nodeBodyPool.release(body),
+    relayBody: nodeBodyRelay,
+    releaseBody: releaseNodeBody,
     settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure },
   });
 

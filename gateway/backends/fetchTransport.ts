@@ -8,11 +8,13 @@ import { BackendConnectError, type BackendTransport } from './transport';
  */
 export function fetchTransport(fetchImpl: typeof fetch = (input, init) => fetch(input, init)): BackendTransport {
   return async function send(target, req, signal) {
+    // fetch gets whole bodies (only the Node transport relays one while it arrives).
+    const body = req.body instanceof Uint8Array || req.body === undefined ? req.body : await req.body.whole();
     try {
       return await fetchImpl(target.url + req.path, {
         method: req.method,
         headers: req.headers,
-        body: req.body as BodyInit | undefined,
+        body: body as BodyInit | undefined,
         signal,
         redirect: 'manual',
       });

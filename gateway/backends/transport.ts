@@ -6,12 +6,24 @@ export interface BackendTarget {
   url: string;
 }
 
+/**
+ * A body still arriving from the client (Node). `chunks()` gives a fresh pass from the first byte each time,
+ * so a retry replays it; `whole()` waits for all of it. See gateway/http/relayBody.ts.
+ */
+export interface StreamedBody {
+  readonly length: number;
+  /** Why the client's body broke off, if it did: then a failed send is the client's doing, not the backend's. */
+  readonly failure: Error | undefined;
+  chunks(): AsyncIterable<Uint8Array>;
+  whole(): Promise<Uint8Array>;
+}
+
 /** One request to a backend; `path` is already canonical (built by the gateway, never the client's). */
 export interface BackendRequest {
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
-  body?: Uint8Array;
+  body?: Uint8Array | StreamedBody;
 }
 
 /** Sends one request; resolves with the backend's response, rejects on transport failure or abort. */

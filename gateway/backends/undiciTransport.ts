@@ -1,6 +1,7 @@
 /** BackendTransport over undici keep-alive pools (Node), one pool per backend origin. */
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import { BackendConnectError, type BackendTarget, type BackendTransport } from './transport';
+import { BackendConnectError, type BackendTarget, type BackendTransport, type StreamedBody } from './transport';
 
 // Errors raised before the backend could have read the request: safe to send elsewhere.
 const CONNECT_CODES = new Set([
@@ -47,15 +48,20 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): UndiciTransp
 
   async function send(target: BackendTarget, req: Parameters<BackendTransport>[1], signal: AbortSignal): Promise<Response> {
     let res;
+    const streamed = req.body !== undefined && !(req.body instanceof Uint8Array);
     try {
       res = await poolFor(target).request({
         method: req.method,
         path: req.path,
-        headers: req.headers,
-        body: req.body,
+        // A relayed body goes out as it arrives, with its declared length (undici checks the count).
+        headers: streamed ? { ...req.headers, 'content-length': String(req.body!.length) } : req.headers,
+        // undici takes async iterables as bodies; its typings list only Readable.
+        body: streamed ? ((req.body as StreamedBody).chunks() as unknown as Readable) : (req.body as Uint8Array | undefined),
         signal,
       });
     } catch (err) {
+      // The client stopped sending mid-body: the backend is fine, and no other backend could do better.
+      if (streamed && (req.body as StreamedBody).failure) throw (req.body as StreamedBody).failure;
       if (!signal.aborted && CONNECT_CODES.has((err as { code?: string }).code ?? '')) {
         throw new BackendConnectError(`${target.name}: ${(err as Error).message}`, { cause: err });
       }

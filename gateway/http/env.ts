@@ -1,6 +1,7 @@
 /** Hono typing shared by the gateway's middleware: what each step leaves for the next. */
 import type { InferenceError } from '../../shared/errors';
 import type { ModelInfo } from '../backends/modelCatalog';
+import type { StreamedBody } from '../backends/transport';
 import type { TenantPolicy } from '../types';
 
 /** Per-request state, set in pipeline order. */
@@ -14,8 +15,8 @@ export interface GatewayVariables {
   /** The version named by the path, if any. */
   modelVersion: string | undefined;
   model: ModelInfo | undefined;
-  /** The request body, read once and forwarded as it is. */
-  body: Uint8Array | undefined;
+  /** The request body, read once and forwarded as it is; on Node a binary body is relayed while it arrives. */
+  body: Uint8Array | StreamedBody | undefined;
   /** Tokens this request takes: its batch size, or 1. */
   cost: number;
   /** A validation failure, answered after the rate limiter has charged for it. */

@@ -2,8 +2,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { InferenceError } from '../../shared/errors';
+import type { StreamedBody } from '../backends/transport';
 import { BodyBufferPool } from './bodyBufferPool';
-import { readBodyWithin, type BodyReader } from './readBody';
+import { readBodyWithin, type BodyReader, type BodyRelay } from './readBody';
+import { RelayBody } from './relayBody';
 
 /** Where Node bodies with a Content-Length are read into; `forwardToBackend` gives them back after a 200. */
 export const nodeBodyPool = new BodyBufferPool();
@@ -15,6 +17,25 @@ export const nodeBodyReader: BodyReader = (c: Context, limit: number) => {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   return incoming ? readIncomingWithin(incoming, limit) : readBodyWithin(c.req.raw, limit);
 };
+
+/** BodyRelay for @hono/node-server: bodies with a Content-Length are relayed from a pooled buffer. */
+export const nodeBodyRelay: BodyRelay = (c: Context, limit: number) => {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const header = incoming?.headers['content-length'];
+  if (!incoming || header === undefined) return undefined;
+  const declared = Number(header);
+  if (!(declared <= limit)) throw tooLarge(limit);
+  return declared > 0 ? RelayBody.start(incoming, declared, nodeBodyPool) : undefined;
+};
+
+/** Gives a body `nodeBodyReader` or `nodeBodyRelay` lent out back to the pool. */
+export function releaseNodeBody(body: Uint8Array | StreamedBody): void {
+  if (body instanceof RelayBody) {
+    if (body.complete) nodeBodyPool.release(body.buffer);
+  } else if (body instanceof Uint8Array) {
+    nodeBodyPool.release(body);
+  }
+}
 
 /** The whole body; with a Content-Length it lands in a buffer of exactly that size (one copy per chunk). */
 export function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {

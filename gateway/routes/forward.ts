@@ -1,11 +1,12 @@
 /** The final handler of forwarded routes: sends the validated request to a backend and relays its answer. */
 import type { Handler } from 'hono';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
+import type { BackendRequest } from '../backends/transport';
 import type { GatewayEnv } from '../http/env';
 
 /** The part of the BackendPool this handler needs. */
 export interface ForwardTarget {
-  forward(req: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: Uint8Array }): Promise<Response>;
+  forward(req: BackendRequest): Promise<Response>;
 }
 
 // Only what the backend needs goes upstream: never the client's Authorization, cookies or hop-by-hop headers.
@@ -14,7 +15,7 @@ const PASS_UP = ['content-type', INFERENCE_HEADER_CONTENT_LENGTH, 'accept'];
 const DROP_DOWN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'set-cookie']);
 
 /** Handler factory: relays status, body and end-to-end headers of the backend's response. */
-export function forwardToBackend(backends: ForwardTarget, releaseBody?: (body: Uint8Array) => void): Handler<GatewayEnv> {
+export function forwardToBackend(backends: ForwardTarget, releaseBody?: (body: NonNullable<BackendRequest['body']>) => void): Handler<GatewayEnv> {
   return async function forwardToBackend(c) {
     const headers: Record<string, string> = { 'x-request-id': c.get('requestId') };
     for (const name of PASS_UP) {

@@ -17,6 +17,15 @@ const shapeText = (s: readonly number[]) => `[${s.join(',')}]`;
  */
 export function validateInferBody(body: Uint8Array, headerLength: string | undefined, model: ModelInfo): number {
   const { json, binary } = headerLength === undefined ? { json: body, binary: undefined } : splitBinaryBody(body, headerLength);
+  return validateInferParts(json, binary, model);
+}
+
+/**
+ * The same checks from the JSON part and the binary part, or only the binary part's length while it is
+ * still arriving (then BYTES inputs cannot be counted: callers relay only models without BYTES inputs).
+ */
+export function validateInferParts(json: Uint8Array, binary: Uint8Array | number | undefined, model: ModelInfo): number {
+  const binaryLength = typeof binary === 'number' ? binary : binary?.length;
   // The fast decoder checks the JSON syntax and counts each input's `data` against its shape.
   const decoded = decodeJsonInferRequest(json);
   const parsed = parseInferRequest(decoded.header);
@@ -41,7 +50,7 @@ export function validateInferBody(body: Uint8Array, headerLength: string | undef
           `input '${input.name}': binary_data_size is ${size}, but shape ${shapeText(input.shape)} of ${input.datatype} needs ${count * DATATYPE_SIZE[input.datatype]} bytes`,
         );
       }
-      if (input.datatype === 'BYTES' && binary !== undefined) {
+      if (input.datatype === 'BYTES' && binary instanceof Uint8Array) {
         checkBytesElements(input.name, binary.subarray(binaryBytes, binaryBytes + size), count);
       }
       binaryBytes += size;
@@ -53,8 +62,8 @@ export function validateInferBody(body: Uint8Array, headerLength: string | undef
   for (const spec of model.inputs) {
     if (!seen.has(spec.name)) throw invalidArgument(`model '${model.name}' expects input '${spec.name}', which is missing`);
   }
-  if (binary !== undefined && binaryBytes !== binary.length) {
-    throw invalidArgument(`binary_data_size values add up to ${binaryBytes} bytes, but ${binary.length} bytes follow the JSON header`);
+  if (binaryLength !== undefined && binaryBytes !== binaryLength) {
+    throw invalidArgument(`binary_data_size values add up to ${binaryBytes} bytes, but ${binaryLength} bytes follow the JSON header`);
   }
   for (const out of request.outputs ?? []) {
     if (!model.outputNames.has(out.name)) {

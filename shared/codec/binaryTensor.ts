@@ -18,15 +18,21 @@ const VIEW_OF: Record<Exclude<Datatype, 'BYTES'>, FixedCtor> = {
  * The header must be present, a non-negative integer, and within the body.
  */
 export function splitBinaryBody(body: Uint8Array, headerValue: string | undefined): { json: Uint8Array; binary: Uint8Array } {
+  const n = binaryHeaderLength(headerValue, body.length);
+  return { json: body.subarray(0, n), binary: body.subarray(n) };
+}
+
+/** The JSON header's length from Inference-Header-Content-Length, checked against a body of `bodyLength` bytes. */
+export function binaryHeaderLength(headerValue: string | undefined, bodyLength: number): number {
   if (headerValue === undefined) throw invalidArgument('missing Inference-Header-Content-Length header');
   if (!/^\d+$/.test(headerValue.trim())) {
     throw invalidArgument(`Inference-Header-Content-Length must be a non-negative integer, got '${headerValue}'`);
   }
   const n = Number(headerValue);
-  if (n === 0 || n > body.length) {
-    throw invalidArgument(`Inference-Header-Content-Length is ${n}, but the body has ${body.length} bytes`);
+  if (n === 0 || n > bodyLength) {
+    throw invalidArgument(`Inference-Header-Content-Length is ${n}, but the body has ${bodyLength} bytes`);
   }
-  return { json: body.subarray(0, n), binary: body.subarray(n) };
+  return n;
 }
 
 /**

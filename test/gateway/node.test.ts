@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startGateway, type RunningGateway } from '../../gateway/node';
 import { binaryBody, deadBackendUrl, startLoopbackBackend, type LoopbackBackend } from './support/loopbackBackend';
 import { keysFor } from './support/tenants';
@@ -106,6 +107,43 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
     expect(a.seen.filter((r) => r.path.endsWith('/infer'))).toEqual([]);
     // The connection stays usable: a valid request right after still succeeds.
     const { res, sums } = await infer(gw, key, 1, 3);
+    expect((await res.json()).outputs[0].data).toEqual(sums);
+  });
+
+  it('relays a binary body while it arrives, and a body the client abandons never completes at the backend', async () => {
+    const a = await backend('a');
+    const { gw, key } = await gateway([a.url]);
+    const { body, headerLength } = binaryBody(8, 0);
+    const half = Math.floor(body.length / 2);
+    const client = request(`${gw.url}/v2/models/toy/infer`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'inference-header-content-length': String(headerLength), 'content-length': String(body.length) },
+    });
+    client.on('error', () => {});
+    client.write(body.subarray(0, half));
+    // The backend is asked before the client has sent the rest.
+    await vi.waitFor(() => expect(a.started).toContain('/v2/models/toy/infer'));
+    client.destroy();
+    // The gateway keeps serving, and the abandoned request was never read whole by the backend.
+    const { res, sums } = await infer(gw, key, 2, 5);
+    expect([res.status, (await res.json()).outputs?.[0].data]).toEqual([200, sums]);
+    expect(a.seen.filter((r) => r.path.endsWith('/infer'))).toHaveLength(1);
+    expect(a.started.filter((p) => p.endsWith('/infer'))).toHaveLength(2);
+  });
+
+  it('checks a binary body against the model before relaying any of it', async () => {
+    const a = await backend('a');
+    const { gw, key } = await gateway([a.url]);
+    const { body, headerLength } = binaryBody(1, 0);
+    const headers = { authorization: `Bearer ${key}`, 'inference-header-content-length': String(headerLength), 'content-type': 'application/octet-stream' };
+    // binary_data_size that disagrees with the bytes that follow, and a header longer than the body.
+    const short = await fetch(`${gw.url}/v2/models/toy/infer`, { method: 'POST', body: body.subarray(0, body.length - 4) as BodyInit, headers });
+    expect(short.status).toBe(400);
+    expect((await short.json()).error).toMatch(/binary_data_size values add up to 48 bytes, but 44 bytes follow/);
+    const overlong = await fetch(`${gw.url}/v2/models/toy/infer`, { method: 'POST', body: body as BodyInit, headers: { ...headers, 'inference-header-content-length': String(body.length + 1) } });
+    expect(overlong.status).toBe(400);
+    expect(a.started.filter((p) => p.endsWith('/infer'))).toEqual([]);
+    const { res, sums } = await infer(gw, key, 1, 9);
     expect((await res.json()).outputs[0].data).toEqual(sums);
   });
 

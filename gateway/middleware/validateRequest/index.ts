@@ -1,15 +1,17 @@
 /**
  * Reads the body once and checks it before any backend sees it: content type (415), size against the
- * model's limit (413), and the request itself (400). Sets `c.var.body` and `c.var.cost`.
+ * model's limit (413), and the request itself (400). Sets `c.var.body` and `c.var.cost`. On Node a binary
+ * body is checked from its JSON header and then relayed while its tensor bytes arrive (see RelayBody).
  */
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
-import { webBodyReader, type BodyReader } from '../../http/readBody';
+import { binaryHeaderLength } from '../../../shared/codec/binaryTensor';
+import { webBodyReader, type BodyReader, type BodyRelay } from '../../http/readBody';
 import { deferRejection } from '../../http/rejection';
 import type { GatewayEnv } from '../../http/env';
 import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
-import { validateInferBody } from '../../validation/inferBody';
+import { validateInferBody, validateInferParts } from '../../validation/inferBody';
 import { assertModelAllowed } from '../modelAccess/index';
 
 // Triton's clients send application/json, text/plain or nothing; binary bodies are recognised by their header.
@@ -25,6 +27,8 @@ function checkContentType(type: string | undefined, allowed: RegExp, hint: strin
 /** Options of `validateInfer`. */
 export interface ValidateInferOptions {
   readBody?: BodyReader;
+  /** Where the runtime can, binary bodies are checked from their JSON header and relayed while they arrive. */
+  relayBody?: BodyRelay;
 }
 
 /** Middleware factory for model routes (after `modelAccess`): GETs cost 1; an infer costs its batch size. */
@@ -38,6 +42,21 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
       const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
       if (headerLength === undefined) checkContentType(c.req.header('content-type'), INFER_TYPES, 'send application/json, or the binary extension');
       const limit = headerLength === undefined ? model.maxBodyBytes.json : model.maxBodyBytes.binary;
+      // A binary body's JSON header says everything the checks need, except for BYTES inputs (their
+      // elements are counted): for other models the tensor bytes go on to a backend as they arrive.
+      const relay = headerLength !== undefined && !model.inputs.some((i) => i.datatype === 'BYTES') ? options.relayBody?.(c, limit) : undefined;
+      if (relay) {
+        try {
+          const n = binaryHeaderLength(headerLength, relay.length);
+          c.set('cost', validateInferParts(await relay.prefix(n), relay.length - n, model));
+        } catch (err) {
+          // Answer once the client has sent it all, as for a body read whole.
+          await relay.done();
+          throw err;
+        }
+        c.set('body', relay);
+        return;
+      }
       const body = await readBody(c, limit);
       c.set('cost', validateInferBody(body, headerLength, model));
       c.set('body', body);

@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 
 export interface LoopbackBackend {
   url: string;
-  /** Requests seen: path and headers. */
+  /** Requests seen in full: path and headers. */
   seen: { path: string; headers: IncomingMessage['headers'] }[];
+  /** Paths of requests as they begin, before their bodies are read. */
+  started: string[];
   /** When true, infer requests are held until `release()` or `kill()`. */
   hold: boolean;
   release(): void;
@@ -28,11 +30,13 @@ const METADATA = {
  */
 export async function startLoopbackBackend(name: string): Promise<LoopbackBackend> {
   const seen: LoopbackBackend['seen'] = [];
+  const started: string[] = [];
   const waiting: (() => void)[] = [];
   let server: Server;
   const backend: LoopbackBackend = {
     url: '',
     seen,
+    started,
     hold: false,
     release: () => waiting.splice(0).forEach((go) => go()),
     held: () => waiting.length,
@@ -42,8 +46,13 @@ export async function startLoopbackBackend(name: string): Promise<LoopbackBacken
     },
   };
   server = createServer(async (req, res) => {
+    started.push(req.url!);
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      return; // the sender went away mid-body: nothing to answer
+    }
     const body = Buffer.concat(chunks);
     seen.push({ path: req.url!, headers: req.headers });
     const json = (status: number, value: unknown) => {
