@@ -15,6 +15,7 @@ import { ModelTelemetry } from './stats/telemetry';
 import { createDecoders } from './workers/decoders';
 import { createPipelineModel } from './models/pipelines';
 import { registerEmbeddingsRoute } from './http/embeddingsRoute';
+import { BodyBufferPool } from '../shared/http/bodyBufferPool';
 
 export const SERVER_NAME = 'siglip-serve';
 export const SERVER_VERSION = '0.1.0';
@@ -67,6 +68,7 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     models,
     metrics,
     budget: new ByteBudget(options.maxInflightBodyBytes, options.maxWaitingBodies),
+    bodyPool: new BodyBufferPool(),
     maxBodyBytes: options.maxBodyBytes,
     decodeJson: decoders.decodeJson,
     decodeJsonInline: decoders.decodeJsonInline,

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { InferenceError } from '../../shared/errors';
 import type { StreamedBody } from '../backends/transport';
-import { BodyBufferPool } from './bodyBufferPool';
+import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { readBodyWithin, type BodyReader, type BodyRelay } from './readBody';
 import { RelayBody } from './relayBody';
 

@@ -11,7 +11,7 @@ import { InferenceError } from '../../shared/errors';
 
 /** Where the buffer comes from and goes back to (the Node body pool). */
 export interface BufferSource {
-  acquire(size: number): Buffer;
+  acquire(size: number): Uint8Array;
 }
 
 export class RelayBody {
@@ -24,7 +24,7 @@ export class RelayBody {
 
   private constructor(
     /** Exactly the declared length. */
-    readonly buffer: Buffer,
+    readonly buffer: Uint8Array,
     private readonly incoming: IncomingMessage,
   ) {
     this.settled = new Promise<void>((resolve) => {
@@ -80,7 +80,7 @@ export class RelayBody {
   }
 
   /** The whole body once it has ended; rejects if it failed. */
-  async whole(): Promise<Buffer> {
+  async whole(): Promise<Uint8Array> {
     await this.settled;
     if (this.failed) throw this.failed;
     return this.buffer;

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { InferenceError, invalidArgument } from '../../shared/errors';
+import type { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 
 /**
- * Reads a request body into one freshly allocated buffer (starting `lead` bytes into it), refusing anything over
- * `limit` bytes with 413, before reading it when Content-Length says so.
+ * Reads a request body into one buffer (starting `lead` bytes into it; from `pool` when given and the length is
+ * declared, else freshly allocated), refusing anything over `limit` bytes with 413, before reading it when
+ * Content-Length says so.
  */
-export function readBody(req: IncomingMessage, limit: number, lead = 0): Promise<Uint8Array> {
+export function readBody(req: IncomingMessage, limit: number, lead = 0, pool?: BodyBufferPool): Promise<Uint8Array> {
   const declared = req.headers['content-length'];
   const length = declared === undefined ? -1 : Number(declared);
   if (length > limit) {
@@ -14,7 +16,8 @@ export function readBody(req: IncomingMessage, limit: number, lead = 0): Promise
   }
   return new Promise((resolve, reject) => {
     // `lead` spare bytes before the body let a caller align what follows a header of known length.
-    let buf = length >= 0 ? new Uint8Array(new ArrayBuffer(lead + length), lead, length) : new Uint8Array(64 * 1024);
+    let buf: Uint8Array =
+      length < 0 ? new Uint8Array(64 * 1024) : pool ? pool.acquire(length, lead) : new Uint8Array(new ArrayBuffer(lead + length), lead, length);
     let off = 0;
     req.on('data', (chunk: Buffer) => {
       if (off + chunk.length > limit) {

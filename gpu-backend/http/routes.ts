@@ -9,6 +9,7 @@ import { CancelledError } from '../batching/dynamicBatcher';
 import type { ByteBudget } from './byteBudget';
 import { encodeInferResponse, parseBinaryBody, toParsedRequest, type ParsedInferRequest } from './inferCodec';
 import { readBody, tooLarge } from './readBody';
+import type { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { sendError, sendJson } from './respond';
 import { Router, type RouteContext } from './router';
 
@@ -21,6 +22,8 @@ export interface BackendContext {
   models: Map<string, ServedModel>;
   metrics: Metrics;
   budget: ByteBudget;
+  /** Reused buffers for binary infer bodies (see shared/http/bodyBufferPool.ts). */
+  bodyPool?: BodyBufferPool;
   maxBodyBytes: number;
   /** Decodes a JSON request body (big ones off the event loop). */
   decodeJson(body: Uint8Array): Promise<DecodedJsonRequest>;
@@ -101,7 +104,13 @@ export function checkToken(ctx: BackendContext, req: IncomingMessage): void {
  * Reads a request body under the admission budget and hands it to `use`; the bytes count against the budget
  * until `use` (decoding, validation) is done. `lead` spare bytes go before the body (see readBody).
  */
-export async function withAdmittedBody<T>(ctx: BackendContext, req: IncomingMessage, lead: number, use: (body: Uint8Array) => Promise<T> | T): Promise<T> {
+export async function withAdmittedBody<T>(
+  ctx: BackendContext,
+  req: IncomingMessage,
+  lead: number,
+  use: (body: Uint8Array) => Promise<T> | T,
+  pool?: BodyBufferPool,
+): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? ctx.maxBodyBytes);
   if (declared > ctx.maxBodyBytes) {
     req.resume();
@@ -109,23 +118,35 @@ export async function withAdmittedBody<T>(ctx: BackendContext, req: IncomingMess
   }
   const release = await ctx.budget.acquire(Number.isFinite(declared) ? declared : ctx.maxBodyBytes);
   try {
-    return await use(await readBody(req, ctx.maxBodyBytes, lead));
+    return await use(await readBody(req, ctx.maxBodyBytes, lead, pool));
   } finally {
     release();
   }
 }
 
+/** A decoded infer request; `release()` hands a pooled body back once nothing reads its tensors any more. */
+export interface ReadInferRequest {
+  request: ParsedInferRequest;
+  release(): void;
+}
+
 /** Reads and decodes an infer request, JSON or binary extension, under the admission budget. */
-export function readInferRequest(ctx: BackendContext, req: IncomingMessage): Promise<ParsedInferRequest> {
+export async function readInferRequest(ctx: BackendContext, req: IncomingMessage): Promise<ReadInferRequest> {
   const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] as string | undefined;
   // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
   // viewed in place instead of copied.
   const lead = headerLength && /^\d+$/.test(headerLength) ? (8 - (Number(headerLength) % 8)) % 8 : 0;
-  return withAdmittedBody(ctx, req, lead, async (body) => {
-    if (headerLength !== undefined) return parseBinaryBody(body, headerLength, ctx.decodeJsonInline);
+  let body: Uint8Array | undefined;
+  // Binary tensors are views into the body, so only binary bodies are pooled (JSON ones go to a decoder
+  // thread, and their tensors are new arrays).
+  const pool = headerLength !== undefined ? ctx.bodyPool : undefined;
+  const request = await withAdmittedBody(ctx, req, lead, async (b) => {
+    body = b;
+    if (headerLength !== undefined) return parseBinaryBody(b, headerLength, ctx.decodeJsonInline);
     checkContentType(req);
-    return toParsedRequest(await ctx.decodeJson(body), null);
-  });
+    return toParsedRequest(await ctx.decodeJson(b), null);
+  }, pool);
+  return { request, release: () => pool?.release(body) };
 }
 
 function checkContentType(req: IncomingMessage): void {
@@ -156,13 +177,16 @@ async function infer(ctx: BackendContext, { req, res }: RouteContext, m: ServedM
   });
   try {
     if (ctx.state.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
-    const parsed = await readInferRequest(ctx, req);
+    const { request: parsed, release } = await readInferRequest(ctx, req);
     const outputs = await m.infer(parsed.inputs, {
       timeoutMs: queueTimeoutMs(m, parsed.parameters),
       signal: abort.signal,
       parameters: parsed.parameters,
       outputs: parsed.outputs.map((o) => o.name),
     });
+    // Every batch holding this request has run: its body can carry another one. (After a failure the body
+    // is left to the GC, as a queued copy might still be referenced.)
+    release();
     const encoded = encodeInferResponse(m.name, m.version, parsed, outputs);
     if (encoded.headerLength !== undefined) {
       res.writeHead(200, {

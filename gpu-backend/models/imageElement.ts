@@ -38,7 +38,8 @@ export function imagePreprocessor(inputName: string, config: ImageProcessorConfi
     if (bytes.byteLength === 0) throw invalidArgument(`${label}: empty image`);
     try {
       if (!pool) return await preprocessImage(bytes, config, limits);
-      const owned = bytes.slice();
+      // A copy of its own (Buffer#slice would be a view of the whole request body), moved to the worker.
+      const owned = new Uint8Array(bytes);
       return await pool.run('preprocessImage', { bytes: owned.buffer, config, limits }, [owned.buffer]);
     } catch (err) {
       throw labelled(err, label);

@@ -27,7 +27,7 @@ export function createDecoders(options: Pick<BackendOptions, 'workers' | 'worker
     async decodeJson(body) {
       if (!pool || body.byteLength < options.workerThresholdBytes) return decodeJsonInferRequest(body);
       // The body's buffer moves to the worker without a copy; the decoded typed arrays move back.
-      const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+      const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
       return (await pool.run('decodeJsonInferRequest', owned.buffer, [owned.buffer])) as DecodedJsonRequest;
     },
   };

@@ -45,7 +45,8 @@ export function viewTensor(datatype: Exclude<Datatype, 'BYTES'>, bytes: Uint8Arr
   if (bytes.byteLength !== count * size) {
     throw invalidArgument(`expected ${count * size} bytes for ${count} ${datatype} values, got ${bytes.byteLength}`);
   }
-  const src = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  // new Uint8Array(view) copies, also for a Buffer (whose slice() is a view).
+  const src = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
   return new Ctor(src.buffer as ArrayBuffer, src.byteOffset, count);
 }
 

@@ -2,7 +2,7 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BodyBufferPool } from '../../gateway/http/bodyBufferPool';
+import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { RelayBody } from '../../gateway/http/relayBody';
 
 // A real node:http server hands each request's IncomingMessage to the test; the client writes by hand.
@@ -51,7 +51,7 @@ describe('RelayBody', () => {
     expect((await late).equals(body)).toBe(true);
     // A pass started after the end replays it all, as a retry does.
     expect((await collect(relay.chunks())).equals(body)).toBe(true);
-    expect([relay.complete, relay.failure, (await relay.whole()).equals(body)]).toEqual([true, undefined, true]);
+    expect([relay.complete, relay.failure, Buffer.from(await relay.whole()).equals(body)]).toEqual([true, undefined, true]);
   });
 
   it('never yields the last byte before the body has ended', async () => {

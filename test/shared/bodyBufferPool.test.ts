@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyBufferPool } from '../../gateway/http/bodyBufferPool';
+import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 
 describe('BodyBufferPool', () => {
   it('hands back a released body buffer for the next body of the same size class', () => {
@@ -38,5 +38,36 @@ describe('BodyBufferPool', () => {
     const c = pool.acquire(50_000);
     expect(b.buffer).toBe(a.buffer);
     expect(c.buffer).not.toBe(a.buffer);
+  });
+});
+
+describe('BodyBufferPool views and transfers', () => {
+  it('lends plain Uint8Arrays, whose slice() is a copy (a Buffer\'s would be a view of pooled memory)', () => {
+    const pool = new BodyBufferPool(1 << 24, 1024);
+    for (const size of [100, 100_000]) {
+      const a = pool.acquire(size);
+      expect(Object.getPrototypeOf(a)).toBe(Uint8Array.prototype);
+      expect(a.subarray(0, 10).slice().buffer).not.toBe(a.buffer);
+    }
+  });
+
+  it('places a body `offset` bytes into its memory and takes it back through any view of that memory', () => {
+    const pool = new BodyBufferPool(1 << 24, 1024);
+    const a = pool.acquire(100_000, 5);
+    expect([a.byteOffset, a.length]).toEqual([5, 100_000]);
+    pool.release(new Uint8Array(a.buffer, 8, 16)); // a tensor view into the body
+    expect(pool.acquire(100_000).buffer).toBe(a.buffer);
+  });
+
+  it('drops a buffer that was transferred away (detached) instead of pooling it', () => {
+    const pool = new BodyBufferPool(1 << 24, 1024);
+    const a = pool.acquire(100_000);
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(a.buffer, [a.buffer]);
+    port1.close();
+    port2.close();
+    expect(a.buffer.byteLength).toBe(0);
+    pool.release(a);
+    expect(pool.acquire(100_000).buffer.byteLength).toBe(131_072);
   });
 });
