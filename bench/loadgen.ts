@@ -20,6 +20,8 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Every request's latency in ms, in completion order. */
+  latencies: number[];
 }
 
 /**
@@ -65,6 +67,7 @@ export async function runLoad(req: LoadRequest, opts: { concurrency: number; sec
     rps: ok / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    latencies,
   };
 }
 

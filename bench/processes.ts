@@ -16,7 +16,12 @@ export interface ChildServer {
  * says where it listens.
  */
 export function startCli(args: string[], readyMsg: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  return startScript(CLI, args, readyMsg, env);
+}
+
+/** Runs a Node script the same way as `startCli` (the bench's reference proxy, for one). */
+export function startScript(script: string, args: string[], readyMsg: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -40,6 +45,6 @@ export function startCli(args: string[], readyMsg: string, env: Record<string, s
         });
       }
     });
-    child.once('exit', (code) => reject(new Error(`siglip ${args.join(' ')} exited with ${code} before ready: ${stderr.slice(-2000)}`)));
+    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code} before ready: ${stderr.slice(-2000)}`)));
   });
 }
