@@ -161,10 +161,19 @@ export class BackendPool {
   private async send(m: Member, req: BackendRequest): Promise<Response> {
     const ac = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, this.opts.requestTimeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let settled = false;
+    const arm = () => {
+      if (settled) return;
+      timer = setTimeout(() => {
+        timedOut = true;
+        ac.abort();
+      }, this.opts.requestTimeoutMs);
+    };
+    // The timeout is the backend's budget: for a body still arriving it starts once the client has sent it all,
+    // so a slow upload is not taken for a slow backend.
+    if (req.body === undefined || req.body instanceof Uint8Array) arm();
+    else req.body.whole().then(arm, arm);
     m.outstanding++;
     try {
       // The timer covers what the transport awaits: the undici transport reads the (small) reply in full,
@@ -175,6 +184,7 @@ export class BackendPool {
       if (err instanceof BackendConnectError || err instanceof InferenceError) throw err;
       throw unavailable(`backend ${m.target.name} failed: ${(err as Error).message ?? 'transport error'}`, 'backend_error');
     } finally {
+      settled = true;
       clearTimeout(timer);
       m.outstanding--;
     }

@@ -131,6 +131,28 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
     expect(a.started.filter((p) => p.endsWith('/infer'))).toHaveLength(2);
   });
 
+  it('starts the backend timeout once a relayed body has fully arrived: a slow upload is not a slow backend', async () => {
+    const a = await backend('a');
+    const { gw, key } = await gateway([a.url], { requestTimeoutMs: 400 });
+    const { body, headerLength, sums } = binaryBody(4, 2);
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const client = request(`${gw.url}/v2/models/toy/infer`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'inference-header-content-length': String(headerLength), 'content-length': String(body.length) },
+      }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      client.on('error', reject);
+      // The first half now, the rest after more than two timeouts.
+      client.write(body.subarray(0, body.length >> 1));
+      setTimeout(() => client.end(body.subarray(body.length >> 1)), 1_000);
+    });
+    const { status, text } = await answer;
+    expect([status, JSON.parse(text).outputs?.[0].data]).toEqual([200, sums]);
+  });
+
   it('checks a binary body against the model before relaying any of it', async () => {
     const a = await backend('a');
     const { gw, key } = await gateway([a.url]);
