@@ -8,7 +8,7 @@ export function startTestBackend(opts: BackendOptionsInput = {}): Promise<Backen
 }
 
 /** Encodes a binary-extension infer request: JSON header followed by raw tensor bytes. */
-export function binaryRequest(header: object, ...tensors: ArrayBufferView[]): { body: Uint8Array; headers: Record<string, string> } {
+export function binaryRequest(header: object, ...tensors: ArrayBufferView[]): { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
   const json = new TextEncoder().encode(JSON.stringify(header));
   let total = json.length;
   for (const t of tensors) total += t.byteLength;
