@@ -6,7 +6,7 @@
 import { DRAINING_HEADER, GATEWAY_TOKEN_HEADER } from '../../shared/protocol';
 import { InferenceError, unavailable } from '../../shared/errors';
 import type { Clock } from '../types';
-import { BackendConnectError, type BackendRequest, type BackendTarget, type BackendTransport } from './transport';
+import { BackendConnectError, isStreamed, type BackendRequest, type BackendTarget, type BackendTransport } from './transport';
 
 export { GATEWAY_TOKEN_HEADER };
 
@@ -172,8 +172,8 @@ export class BackendPool {
     };
     // The timeout is the backend's budget: for a body still arriving it starts once the client has sent it all,
     // so a slow upload is not taken for a slow backend.
-    if (req.body === undefined || req.body instanceof Uint8Array) arm();
-    else req.body.whole().then(arm, arm);
+    if (isStreamed(req.body)) req.body.whole().then(arm, arm);
+    else arm();
     m.outstanding++;
     try {
       // The timer covers what the transport awaits: the undici transport reads the (small) reply in full,

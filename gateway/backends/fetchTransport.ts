@@ -1,5 +1,5 @@
 /** BackendTransport over the platform fetch (Workers; also what msw intercepts in unit tests). */
-import { BackendConnectError, type BackendTransport } from './transport';
+import { BackendConnectError, isStreamed, type BackendTransport } from './transport';
 
 /**
  * fetch reports every network failure as a TypeError, with no way to tell "refused" from "reset after
@@ -9,7 +9,7 @@ import { BackendConnectError, type BackendTransport } from './transport';
 export function fetchTransport(fetchImpl: typeof fetch = (input, init) => fetch(input, init)): BackendTransport {
   return async function send(target, req, signal) {
     // fetch gets whole bodies (only the Node transport relays one while it arrives).
-    const body = req.body instanceof Uint8Array || req.body === undefined ? req.body : await req.body.whole();
+    const body = isStreamed(req.body) ? await req.body.whole() : req.body;
     try {
       return await fetchImpl(target.url + req.path, {
         method: req.method,

@@ -18,6 +18,11 @@ export interface StreamedBody {
   whole(): Promise<Uint8Array>;
 }
 
+/** True for a body still arriving, false for bytes in hand (or no body). */
+export function isStreamed(body: Uint8Array | StreamedBody | undefined): body is StreamedBody {
+  return body !== undefined && !(body instanceof Uint8Array);
+}
+
 /** One request to a backend; `path` is already canonical (built by the gateway, never the client's). */
 export interface BackendRequest {
   method: 'GET' | 'POST';

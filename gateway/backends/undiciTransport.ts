@@ -1,7 +1,7 @@
 /** BackendTransport over undici keep-alive pools (Node), one pool per backend origin. */
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import { BackendConnectError, type BackendTarget, type BackendTransport, type StreamedBody } from './transport';
+import { BackendConnectError, isStreamed, type BackendTarget, type BackendTransport } from './transport';
 
 // Errors raised before the backend could have read the request: safe to send elsewhere.
 const CONNECT_CODES = new Set([
@@ -48,20 +48,20 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): UndiciTransp
 
   async function send(target: BackendTarget, req: Parameters<BackendTransport>[1], signal: AbortSignal): Promise<Response> {
     let res;
-    const streamed = req.body !== undefined && !(req.body instanceof Uint8Array);
+    const { body } = req;
     try {
       res = await poolFor(target).request({
         method: req.method,
         path: req.path,
         // A relayed body goes out as it arrives, with its declared length (undici checks the count).
-        headers: streamed ? { ...req.headers, 'content-length': String(req.body!.length) } : req.headers,
+        headers: isStreamed(body) ? { ...req.headers, 'content-length': String(body.length) } : req.headers,
         // undici takes async iterables as bodies; its typings list only Readable.
-        body: streamed ? ((req.body as StreamedBody).chunks() as unknown as Readable) : (req.body as Uint8Array | undefined),
+        body: isStreamed(body) ? (body.chunks() as unknown as Readable) : body,
         signal,
       });
     } catch (err) {
       // The client stopped sending mid-body: the backend is fine, and no other backend could do better.
-      if (streamed && (req.body as StreamedBody).failure) throw (req.body as StreamedBody).failure;
+      if (isStreamed(body) && body.failure) throw body.failure;
       if (!signal.aborted && CONNECT_CODES.has((err as { code?: string }).code ?? '')) {
         throw new BackendConnectError(`${target.name}: ${(err as Error).message}`, { cause: err });
       }
@@ -74,8 +74,8 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): UndiciTransp
       else headers.set(k, v);
     }
     // Replies are embeddings and metadata (kilobytes): one read beats a web-stream adapter per chunk.
-    const body = res.statusCode === 204 || res.statusCode === 304 ? null : await res.body.bytes();
-    return new Response(body as BodyInit | null, { status: res.statusCode, headers });
+    const reply = res.statusCode === 204 || res.statusCode === 304 ? null : await res.body.bytes();
+    return new Response(reply as BodyInit | null, { status: res.statusCode, headers });
   }
 
   return {

@@ -12,20 +12,19 @@ export const nodeBodyPool = new BodyBufferPool();
 
 const tooLarge = (limit: number) => new InferenceError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes for this model`);
 
+// @hono/node-server hands handlers the Node request as `c.env.incoming`.
+const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+
 /** BodyReader for @hono/node-server: uses `c.env.incoming` when present, else the portable reader. */
 export const nodeBodyReader: BodyReader = (c: Context, limit: number) => {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingOf(c);
   return incoming ? readIncomingWithin(incoming, limit) : readBodyWithin(c.req.raw, limit);
 };
 
 /** BodyRelay for @hono/node-server: bodies with a Content-Length are relayed from a pooled buffer. */
 export const nodeBodyRelay: BodyRelay = (c: Context, limit: number) => {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  const header = incoming?.headers['content-length'];
-  if (!incoming || header === undefined) return undefined;
-  const declared = Number(header);
-  if (!(declared <= limit)) throw tooLarge(limit);
-  return declared > 0 ? RelayBody.start(incoming, declared, nodeBodyPool) : undefined;
+  const incoming = incomingOf(c);
+  return incoming ? relayIncoming(incoming, limit) : undefined;
 };
 
 /** Gives a body `nodeBodyReader` or `nodeBodyRelay` lent out back to the pool. */
@@ -37,16 +36,29 @@ export function releaseNodeBody(body: Uint8Array | StreamedBody): void {
   }
 }
 
-/** The whole body; with a Content-Length it lands in a buffer of exactly that size (one copy per chunk). */
-export function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+// A body with a non-zero Content-Length, collected into a pooled buffer of exactly that size (one copy per
+// chunk); 413 from the header alone when it is over the limit.
+function relayIncoming(incoming: IncomingMessage, limit: number): RelayBody | undefined {
   const header = incoming.headers['content-length'];
-  const declared = header === undefined ? undefined : Number(header);
-  if (declared !== undefined && !(declared <= limit)) return Promise.reject(tooLarge(limit));
+  if (header === undefined) return undefined;
+  const declared = Number(header);
+  if (!(declared <= limit)) throw tooLarge(limit);
+  return declared > 0 ? RelayBody.start(incoming, declared, nodeBodyPool) : undefined;
+}
+
+/** The whole body; with a Content-Length it is collected as a relayed body is, then handed over whole. */
+export function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  let relay: RelayBody | undefined;
+  try {
+    relay = relayIncoming(incoming, limit);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (relay) return relay.whole();
   // Events rather than for-await: leaving a for-await early destroys the stream, and with it a socket
   // that should stay open to carry the 413 and further requests. Here an over-long body just stops being
   // collected; the stream keeps flowing and drains.
   return new Promise((resolve, reject) => {
-    const out = declared !== undefined ? nodeBodyPool.acquire(declared) : undefined;
     const chunks: Buffer[] = [];
     let total = 0;
     const finish = (err?: Error) => {
@@ -56,19 +68,13 @@ export function readIncomingWithin(incoming: IncomingMessage, limit: number): Pr
       if (err) reject(err);
     };
     const onData = (chunk: Buffer) => {
-      if (out) {
-        // Node's parser enforces Content-Length, so this only guards against a broken peer.
-        if (total + chunk.length > out.length) return finish(new InferenceError('INVALID_ARGUMENT', 'body longer than its Content-Length'));
-        chunk.copy(out, total);
-      } else {
-        if (total + chunk.length > limit) return finish(tooLarge(limit));
-        chunks.push(chunk);
-      }
+      if (total + chunk.length > limit) return finish(tooLarge(limit));
+      chunks.push(chunk);
       total += chunk.length;
     };
     const onEnd = () => {
       finish();
-      resolve(out ? (total === out.length ? out : out.subarray(0, total)) : Buffer.concat(chunks, total));
+      resolve(Buffer.concat(chunks, total));
     };
     const onError = (err: Error) => finish(err);
     incoming.on('data', onData);

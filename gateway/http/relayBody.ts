@@ -1,5 +1,6 @@
 /**
- * A request body relayed to a backend while it is still arriving (Node, bodies with a Content-Length).
+ * A request body relayed to a backend while it is still arriving (Node, bodies with a Content-Length); also how
+ * such bodies are read whole (`whole()`).
  *
  * Bytes land once, in one buffer of the declared size; every reader replays them from the start and then
  * follows the arrivals, so a request can be sent again to another backend after a failed attempt without a
@@ -33,7 +34,6 @@ export class RelayBody {
         incoming.off('end', onEnd);
         incoming.off('close', onClose);
         // The error listener stays: a stream that errors after this (a reset socket) must not throw unhandled.
-        finished = true;
         if (err) this.failed = err;
         else this.ended = true;
         this.notify();
@@ -47,9 +47,8 @@ export class RelayBody {
         this.notify();
       };
       const onEnd = () => finish(this.received === buffer.length ? undefined : new InferenceError('INVALID_ARGUMENT', 'body shorter than its Content-Length'));
-      let finished = false;
       const onError = (err: Error) => {
-        if (!finished) finish(err);
+        if (!this.ended && !this.failed) finish(err);
       };
       const onClose = () => finish(new InferenceError('INVALID_ARGUMENT', 'client closed the connection before the body ended'));
       incoming.on('data', onData);
