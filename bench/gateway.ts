@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTenantKey } from '../gateway/auth/keysFileWriter';
 import { binaryPixelRequest, fixturePixels } from './e2e';
-import { describeLoad, runLoad, type LoadRequest, type LoadResult } from './loadgen';
+import { describeLoad, loadResult, runLoad, type LoadRequest, type LoadResult } from './loadgen';
 import { startCli, startScript } from './processes';
-import { percentile, renderTable, type BenchRow } from './table';
+import { renderTable, type BenchRow } from './table';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 // c=1 latency is sampled in short rounds that alternate between the routes, so drift on a shared machine
@@ -64,21 +64,8 @@ async function alternate(reqs: LoadRequest[], seconds: number, rounds: number): 
   for (let r = 0; r < rounds; r++) {
     for (const [i, req] of reqs.entries()) runs[i].push(await runLoad(req, { concurrency: 1, seconds, maxRequests: 5_000, warmup: r === 0 ? 5 : 1 }));
   }
-  return runs.map((rs) => {
-    const latencies = rs.flatMap((x) => x.latencies);
-    const ok = rs.reduce((a, x) => a + x.ok, 0);
-    const secs = rs.reduce((a, x) => a + x.seconds, 0);
-    return {
-      requests: latencies.length,
-      ok,
-      failed: rs.reduce((a, x) => a + x.failed, 0),
-      seconds: secs,
-      rps: ok / secs,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      latencies,
-    };
-  });
+  const sum = (rs: LoadResult[], f: (r: LoadResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+  return runs.map((rs) => loadResult(rs.flatMap((r) => r.latencies), sum(rs, (r) => r.ok), sum(rs, (r) => r.failed), sum(rs, (r) => r.seconds)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(renderTable(await benchGateway()));

@@ -59,16 +59,12 @@ export async function runLoad(req: LoadRequest, opts: { concurrency: number; sec
   await Promise.all(Array.from({ length: opts.concurrency }, client));
   const seconds = (performance.now() - start) / 1000;
   await agent.close();
-  return {
-    requests: latencies.length,
-    ok,
-    failed,
-    seconds,
-    rps: ok / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    latencies,
-  };
+  return loadResult(latencies, ok, failed, seconds);
+}
+
+/** A LoadResult from the raw counts (also for pooling several runs). */
+export function loadResult(latencies: number[], ok: number, failed: number, seconds: number): LoadResult {
+  return { requests: latencies.length, ok, failed, seconds, rps: ok / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
 }
 
 /** Formats a load result for the table. */

@@ -136,17 +136,15 @@ export async function readInferRequest(ctx: BackendContext, req: IncomingMessage
   // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
   // viewed in place instead of copied.
   const lead = headerLength && /^\d+$/.test(headerLength) ? (8 - (Number(headerLength) % 8)) % 8 : 0;
-  let body: Uint8Array | undefined;
   // Binary tensors are views into the body, so only binary bodies are pooled (JSON ones go to a decoder
   // thread, and their tensors are new arrays).
   const pool = headerLength !== undefined ? ctx.bodyPool : undefined;
-  const request = await withAdmittedBody(ctx, req, lead, async (b) => {
-    body = b;
-    if (headerLength !== undefined) return parseBinaryBody(b, headerLength, ctx.decodeJsonInline);
+  return withAdmittedBody(ctx, req, lead, async (body) => {
+    const release = () => pool?.release(body);
+    if (headerLength !== undefined) return { request: parseBinaryBody(body, headerLength, ctx.decodeJsonInline), release };
     checkContentType(req);
-    return toParsedRequest(await ctx.decodeJson(b), null);
+    return { request: toParsedRequest(await ctx.decodeJson(body), null), release };
   }, pool);
-  return { request, release: () => pool?.release(body) };
 }
 
 function checkContentType(req: IncomingMessage): void {
