@@ -1,49 +1,22 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../gateway/node';
+import { startLoopbackBackend, type LoopbackBackend } from './support/loopbackBackend';
 import { keysFor } from './support/tenants';
 
-// A backend that refuses every infer at once, without reading the body the gateway is still relaying.
-const METADATA = {
-  name: 'toy',
-  versions: ['1'],
-  platform: 'onnxruntime_onnx',
-  inputs: [{ name: 'PIXEL_VALUES', datatype: 'FP32', shape: [-1, 3, 384, 384] }],
-  outputs: [{ name: 'EMBEDDING', datatype: 'FP32', shape: [-1, 1] }],
-};
-
-let server: Server;
+// A backend that refuses every infer at once, without reading the (1.77 MB) body the gateway is still relaying.
+let backend: LoopbackBackend;
 let gw: RunningGateway;
 let key: string;
-let infers = 0;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const json = (status: number, value: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(value));
-    };
-    if (req.url === '/v2/models/toy/infer') {
-      infers++;
-      return json(400, { error: 'refused before reading the body' });
-    }
-    req.resume();
-    if (req.url === '/v2/health/ready') return json(200, '');
-    if (req.url === '/v2/models/toy') return json(200, METADATA);
-    if (req.url === '/v2/models/toy/config') return json(200, { name: 'toy', max_batch_size: 8 });
-    if (req.url === '/v2/repository/index') return json(200, [{ name: 'toy', version: '1', state: 'READY' }]);
-    return json(404, { error: 'not found' });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  backend = await startLoopbackBackend('a', { itemShape: [3, 384, 384], refuseInfer: { status: 400, error: 'refused before reading the body' } });
   const made = await keysFor({ t: { models: ['*'], rate: 1000, burst: 1000 } });
   key = made.keys.t;
-  gw = await startGateway({ port: 0, backends: [`a=http://127.0.0.1:${(server.address() as AddressInfo).port}`], keys: made.file, healthIntervalMs: 60_000 });
+  gw = await startGateway({ port: 0, backends: [`a=${backend.url}`], keys: made.file, healthIntervalMs: 60_000 });
 });
 afterAll(async () => {
   await gw?.close();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await backend?.kill();
 });
 
 describe('a backend that answers while the gateway still relays the body', () => {
@@ -59,7 +32,7 @@ describe('a backend that answers while the gateway still relays the body', () =>
       });
       expect([res.status, await res.json()]).toEqual([400, { error: 'refused before reading the body' }]);
     }
-    expect(infers).toBe(4); // no retries
+    expect(backend.started.filter((p) => p.endsWith('/infer'))).toHaveLength(4); // no retries
     expect((await (await fetch(`${gw.url}/status`)).json()).backends).toEqual([{ name: 'a', ready: true }]);
   });
 });

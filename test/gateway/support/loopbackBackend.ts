@@ -16,19 +16,28 @@ export interface LoopbackBackend {
   kill(): Promise<void>;
 }
 
-const METADATA = {
-  name: 'toy',
-  versions: ['1'],
-  platform: 'onnxruntime_onnx',
-  inputs: [{ name: 'PIXEL_VALUES', datatype: 'FP32', shape: [-1, 3, 2, 2] }],
-  outputs: [{ name: 'EMBEDDING', datatype: 'FP32', shape: [-1, 1] }],
-};
+/** Options of `startLoopbackBackend`. */
+export interface LoopbackOptions {
+  /** One item's PIXEL_VALUES shape (default [3, 2, 2]: 12 values). */
+  itemShape?: number[];
+  /** Answer every infer with this error at once, without reading its body. */
+  refuseInfer?: { status: number; error: string };
+}
 
 /**
- * Serves model `toy`; infer answers EMBEDDING = the sum of each item's 12 input values, so every
+ * Serves model `toy`; infer answers EMBEDDING = the sum of each item's input values, so every
  * response can be checked against its own request. Understands JSON and the binary extension.
  */
-export async function startLoopbackBackend(name: string): Promise<LoopbackBackend> {
+export async function startLoopbackBackend(name: string, options: LoopbackOptions = {}): Promise<LoopbackBackend> {
+  const itemShape = options.itemShape ?? [3, 2, 2];
+  const itemSize = itemShape.reduce((a, b) => a * b, 1);
+  const metadata = {
+    name: 'toy',
+    versions: ['1'],
+    platform: 'onnxruntime_onnx',
+    inputs: [{ name: 'PIXEL_VALUES', datatype: 'FP32', shape: [-1, ...itemShape] }],
+    outputs: [{ name: 'EMBEDDING', datatype: 'FP32', shape: [-1, 1] }],
+  };
   const seen: LoopbackBackend['seen'] = [];
   const started: string[] = [];
   const waiting: (() => void)[] = [];
@@ -47,6 +56,10 @@ export async function startLoopbackBackend(name: string): Promise<LoopbackBacken
   };
   server = createServer(async (req, res) => {
     started.push(req.url!);
+    if (options.refuseInfer && req.url === '/v2/models/toy/infer') {
+      res.writeHead(options.refuseInfer.status, { 'content-type': 'application/json', 'x-served-by': name });
+      return res.end(JSON.stringify({ error: options.refuseInfer.error }));
+    }
     const chunks: Buffer[] = [];
     try {
       for await (const c of req) chunks.push(c as Buffer);
@@ -60,7 +73,7 @@ export async function startLoopbackBackend(name: string): Promise<LoopbackBacken
       res.end(JSON.stringify(value));
     };
     if (req.url === '/v2/health/ready') return json(200, '');
-    if (req.url === '/v2/models/toy') return json(200, METADATA);
+    if (req.url === '/v2/models/toy') return json(200, metadata);
     if (req.url === '/v2/models/toy/config') return json(200, { name: 'toy', max_batch_size: 8 });
     if (req.url === '/v2/repository/index') return json(200, [{ name: 'toy', version: '1', state: 'READY' }]);
     if (req.url === '/v2/models/toy/infer') {
@@ -72,7 +85,7 @@ export async function startLoopbackBackend(name: string): Promise<LoopbackBacken
         ? Array.from(new Float32Array(body.buffer.slice(body.byteOffset + Number(headerLength), body.byteOffset + body.length)))
         : input.data;
       const n = input.shape[0];
-      const sums = Array.from({ length: n }, (_, i) => values.slice(i * 12, i * 12 + 12).reduce((a, b) => a + b, 0));
+      const sums = Array.from({ length: n }, (_, i) => values.slice(i * itemSize, (i + 1) * itemSize).reduce((a, b) => a + b, 0));
       return json(200, { model_name: 'toy', model_version: '1', outputs: [{ name: 'EMBEDDING', datatype: 'FP32', shape: [n, 1], data: sums }] });
     }
     return json(404, { error: 'not found' });
