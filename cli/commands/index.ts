@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { registerBackendCommand } from './backend';
 import { registerGatewayCommands } from './gateway';
 import { registerModelCommands } from './model';
+import { registerPerfCommand } from './perf';
 import { registerServeCommand } from './serve';
+import { registerValidateCommand } from './validate';
 
 /** Adds every subcommand to the program. */
 export function registerCommands(program: Command): void {
@@ -10,4 +12,6 @@ export function registerCommands(program: Command): void {
   registerBackendCommand(program);
   registerGatewayCommands(program);
   registerModelCommands(program);
+  registerValidateCommand(program);
+  registerPerfCommand(program);
 }

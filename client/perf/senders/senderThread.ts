@@ -1,0 +1,122 @@
+// A sender thread: keeps its share of the load going and records every request. It runs in a worker thread so
+// that the profiler's own work (summaries, server stats, printing) never delays a send.
+import { parentPort, workerData, type Transferable } from 'node:worker_threads';
+import { requestStep } from '../inputs/inputDataset';
+import { ScheduleCursor, sendDecision } from '../load/rateSchedule';
+import type { PreparedRequest } from '../requests/preparedRequest';
+import { createHttpSender, type RequestSender, type SendResult } from './httpSender';
+import { RecordBuffer } from './requestRecords';
+import type { FromSender, SenderInit, ToSender } from './senderMessages';
+
+const init = workerData as SenderInit;
+const port = parentPort!;
+const post = (m: FromSender, transfer: Transferable[] = []) => port.postMessage(m, transfer);
+const nowNs = () => Number(process.hrtime.bigint() - init.timeBase);
+
+// The transport seam: a gRPC plan would name its own sender here.
+const sender: RequestSender = createHttpSender(init.plan, init.connections, nowNs);
+const bodies = init.plan.bodies;
+const total = bodies.length;
+
+const records = new RecordBuffer();
+let sent = 0;
+let inFlight = 0;
+let error: string | null = null;
+let running = false;
+let generation = 0;
+let limit: number | null = null;
+let started = 0;
+let pauseWaiter = false;
+
+function bodyFor(context: number, contexts: number, k: number): PreparedRequest {
+  return bodies[requestStep(context, contexts, k, init.batchSize, total)]!;
+}
+
+function mayStart(): boolean {
+  return running && error === null && (limit === null || started < limit);
+}
+
+function send(body: PreparedRequest, delayed: boolean, then: () => void): void {
+  started++;
+  sent++;
+  inFlight++;
+  sender.send(body, (r: SendResult) => {
+    inFlight--;
+    if (r.error !== null) error ??= r.error;
+    else records.push(r.startNs, r.endNs, r.sendNs, r.recvNs, delayed);
+    then();
+    if (pauseWaiter && inFlight === 0) {
+      pauseWaiter = false;
+      post({ type: 'paused' });
+    }
+  });
+}
+
+function runConcurrency(slots: number[], totalSlots: number): void {
+  const gen = generation;
+  for (const slot of slots) {
+    let k = 0;
+    const next = () => {
+      if (gen !== generation || !mayStart()) return;
+      send(bodyFor(slot, totalSlots, k++), false, next);
+    };
+    next();
+  }
+}
+
+function runRate(m: Extract<ToSender, { type: 'rate' }>): void {
+  const gen = generation;
+  const cursor = new ScheduleCursor(m.schedule);
+  let k = 0;
+  let due = m.startNs + cursor.next();
+  const tick = () => {
+    // Sends everything that is due; more than one when the thread fell behind (each then counts as delayed).
+    while (gen === generation && mayStart()) {
+      const { waitNs, delayed } = sendDecision(nowNs(), due);
+      // Node's timers have millisecond resolution: a send due within half a millisecond goes now.
+      if (waitNs > 500_000) {
+        setTimeout(tick, Math.floor(waitNs / 1e6));
+        return;
+      }
+      send(bodyFor(m.sender, m.senders, k++), delayed, () => {});
+      due = m.startNs + cursor.next();
+    }
+  };
+  tick();
+}
+
+port.on('message', (m: ToSender) => {
+  switch (m.type) {
+    case 'concurrency':
+    case 'rate':
+      generation++;
+      running = true;
+      limit = m.requestLimit;
+      started = 0;
+      if (m.type === 'concurrency') runConcurrency(m.slots, m.totalSlots);
+      else runRate(m);
+      break;
+    case 'pause':
+      running = false;
+      generation++;
+      if (inFlight === 0) post({ type: 'paused' });
+      else pauseWaiter = true;
+      break;
+    case 'collect': {
+      const buf = records.take();
+      const finished = limit !== null && started >= limit && inFlight === 0;
+      post({ type: 'records', id: m.id, records: buf, sent, finished, error }, [buf.buffer as ArrayBuffer]);
+      sent = 0;
+      break;
+    }
+    case 'close':
+      running = false;
+      void sender.close().finally(() => {
+        post({ type: 'closed' });
+        port.close();
+      });
+      break;
+  }
+});
+
+post({ type: 'ready' });
