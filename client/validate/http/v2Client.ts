@@ -40,6 +40,7 @@ export class V2Client {
   private readonly agent: Dispatcher;
   private readonly auth: Record<string, string>;
   private readonly policy: RetryPolicy;
+  private closed = false;
 
   constructor(options: V2ClientOptions) {
     let url: URL;
@@ -103,8 +104,10 @@ export class V2Client {
     return texts.map((_, i) => out.data.slice(i * dim, (i + 1) * dim));
   }
 
-  /** Closes the keep-alive connections. */
+  /** Closes the keep-alive connections (once; later calls do nothing). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.agent.close();
   }
 
