@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { unavailable } from '../../shared/errors';
 import { DATATYPE_SIZE, DATATYPES, type Datatype } from '../../shared/protocol';
+import { modelContract, type ConfigLike, type ModelContract } from '../../shared/contract/modelContract';
 import type { Clock } from '../types';
 import type { BackendRequest } from './transport';
 
@@ -24,8 +25,8 @@ export interface ModelInfo {
   outputs: TensorMeta[];
   /** 0 means the model takes no batch dimension. */
   maxBatchSize: number;
-  inputsByName: ReadonlyMap<string, TensorMeta>;
-  outputNames: ReadonlySet<string>;
+  /** The request rules, built exactly as the backend builds its own (shared/contract). */
+  contract: ModelContract;
   /** Largest acceptable body, by encoding; over it the gateway answers 413 without reading further. */
   maxBodyBytes: { json: number; binary: number };
 }
@@ -66,7 +67,9 @@ const metadataSchema = z.object({
   inputs: z.array(tensorMetaSchema),
   outputs: z.array(tensorMetaSchema),
 });
-const configSchema = z.object({ max_batch_size: z.number().int().nonnegative().optional() }).passthrough();
+const configSchema = z
+  .object({ max_batch_size: z.number().int().nonnegative().optional(), parameters: z.record(z.string(), z.unknown()).optional() })
+  .passthrough();
 const indexSchema = z.array(z.object({ name: z.string(), version: z.string().optional(), state: z.string().optional() }).passthrough());
 
 // Longest JSON text of one number ("-1.2345678e-05, "), with slack for spaces and nesting.
@@ -130,13 +133,14 @@ export class ModelCatalog {
     if (metaRes.status !== 200 || !meta.success) throw unavailable(`backend metadata for '${name}' answered ${metaRes.status}`, 'backend_error');
     const cfgRes = await this.backends.forward({ method: 'GET', path: `${path}/config`, headers: {} });
     const cfg = configSchema.safeParse(await cfgRes.json().catch(() => null));
-    const maxBatchSize = cfgRes.status === 200 && cfg.success ? cfg.data.max_batch_size ?? 0 : inferMaxBatch(meta.data.inputs);
-    const model = this.describe(meta.data, maxBatchSize);
+    const model = this.describe(meta.data, cfgRes.status === 200 && cfg.success ? cfg.data : undefined);
     this.entries.set(name, { model, expires: this.opts.clock.now() + this.ttlMs });
     return model;
   }
 
-  private describe(meta: z.infer<typeof metadataSchema>, maxBatchSize: number): ModelInfo {
+  private describe(meta: z.infer<typeof metadataSchema>, config: ConfigLike | undefined): ModelInfo {
+    const contract = modelContract(meta, config);
+    const maxBatchSize = contract.maxBatchSize;
     const batch = Math.max(1, maxBatchSize);
     let binary = 0;
     let json = 0;
@@ -158,14 +162,8 @@ export class ModelCatalog {
       inputs: meta.inputs,
       outputs: meta.outputs,
       maxBatchSize,
-      inputsByName: new Map(meta.inputs.map((t) => [t.name, t])),
-      outputNames: new Set(meta.outputs.map((t) => t.name)),
+      contract,
       maxBodyBytes: { json: cap(json), binary: cap(binary) },
     };
   }
-}
-
-// Without a config, a leading -1 in every input means the model batches; its limit is unknown.
-function inferMaxBatch(inputs: TensorMeta[]): number {
-  return inputs.length > 0 && inputs.every((t) => t.shape[0] === -1) ? 64 : 0;
 }

@@ -16,7 +16,10 @@ export interface ConversionStamp {
   attention?: string;
 }
 
-const MAX_BATCH = 64;
+/** max_batch_size of the towers, as the Triton deployment we replace has them (so400m on an H200: batch 32 and 64 both 563 images/s). */
+const MAX_BATCH = 32;
+/** max_batch_size of embed_image / embed_text, as there: each element is queued on its own, so it may exceed the towers'. */
+const PIPELINE_MAX_BATCH = 60;
 
 /**
  * Two instances for the cuda flavor: one batch is assembled and copied in while the other computes (measured on
@@ -30,7 +33,7 @@ function instanceGroup(stamp: ConversionStamp): ModelConfigInput['instance_group
 // Triton dynamic batching defaults for a GPU backend: prefer big batches, wait at most 2 ms to fill one.
 function batching(): ModelConfigInput['dynamic_batching'] {
   return {
-    preferred_batch_size: [16, 32, MAX_BATCH],
+    preferred_batch_size: [8, 16, MAX_BATCH],
     max_queue_delay_microseconds: 2000,
     default_queue_policy: { max_queue_size: 512, default_timeout_microseconds: 0, allow_timeout_override: true },
   };
@@ -74,15 +77,19 @@ export function textModelConfig(t: TextTowerConfig, stamp: ConversionStamp): Mod
   };
 }
 
-/** config.json of a pipeline entry (preprocessing in front of `target`): IMAGE or TEXT bytes → EMBEDDING [D]. */
+/**
+ * config.json of a pipeline entry (preprocessing in front of `target`), with the Triton deployment's interface:
+ * INPUT_IMAGE or INPUT_TEXT bytes → EMBEDDING [D]; image elements are file bytes unless base64_encoded is set.
+ */
 export function pipelineModelConfig(name: string, target: string, dim: number): ModelConfigInput {
+  const image = name === MODEL_NAMES.embedImage;
   return {
     name,
     platform: 'pipeline',
-    max_batch_size: MAX_BATCH,
-    input: [{ name: name === MODEL_NAMES.embedImage ? 'IMAGE' : 'TEXT', data_type: 'TYPE_STRING', dims: [1] }],
+    max_batch_size: PIPELINE_MAX_BATCH,
+    input: [{ name: image ? 'INPUT_IMAGE' : 'INPUT_TEXT', data_type: 'TYPE_STRING', dims: [1] }],
     output: [{ name: 'EMBEDDING', data_type: 'TYPE_FP32', dims: [dim] }],
-    parameters: { target_model: target },
+    parameters: image ? { default_base64_encoded: 'false', default_embed_model: target } : { default_embed_model: target },
   };
 }
 

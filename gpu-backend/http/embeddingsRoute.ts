@@ -1,6 +1,8 @@
 import { InferenceError, invalidArgument, unavailable } from '../../shared/errors';
-import { describeZodError, embeddingsRequestSchema, type EmbeddingItem } from '../../shared/schemas/embeddingsRequest';
+import { parseEmbeddingsBody, type EmbeddingItem } from '../../shared/schemas/embeddingsRequest';
+import { checkBodyContentType } from '../../shared/contract/contentType';
 import { PipelineModel } from '../models/pipelineModel';
+import { imageBytes } from '../models/imageElement';
 import type { BytesElement } from '../models/types';
 import { withAdmittedBody, type BackendContext } from './routes';
 import { readStreamWithin } from '../../shared/http/readStreamWithin';
@@ -54,18 +56,9 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
     const image = ctx.models.get(opts.imageModel);
     const text = ctx.models.get(opts.textModel);
     if (ctx.state.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
+    checkBodyContentType(req.headers['content-type']);
     // Under the same admission budget as infer bodies: embeddings bodies carry images too.
-    const parsed = await withAdmittedBody(ctx, req, 0, (body) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(new TextDecoder().decode(body));
-      } catch (err) {
-        throw invalidArgument(`malformed JSON: ${(err as Error).message}`);
-      }
-      return embeddingsRequestSchema.safeParse(raw);
-    });
-    if (!parsed.success) throw invalidArgument(describeZodError(parsed.error));
-    const request = parsed.data;
+    const request = await withAdmittedBody(ctx, req, 0, parseEmbeddingsBody);
     const items: EmbeddingItem[] = typeof request.input === 'string' ? [request.input] : request.input;
 
     const texts: { index: number; value: BytesElement }[] = [];
@@ -94,20 +87,20 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
     res.on('close', () => !res.writableFinished && abort.abort());
     const ctxIn = { timeoutMs: 0, signal: abort.signal };
     const relabel = (err: unknown, indices: number[]) => {
-      // Pipeline errors say "TEXT[k]"/"IMAGE[k]"; the client knows the items as input[i].
+      // Pipeline errors say "INPUT_TEXT[k]"/"INPUT_IMAGE[k]"; the client knows the items as input[i].
       if (err instanceof InferenceError) {
-        const msg = err.message.replace(/^(TEXT|IMAGE)\[(\d+)\]/, (_, __, k: string) => `input[${indices[Number(k)]}]`);
+        const msg = err.message.replace(/^[A-Z_]+\[(\d+)\]/, (_, k: string) => `input[${indices[Number(k)]}]`);
         return new InferenceError(err.code, msg, err.reason);
       }
       return err;
     };
     const [textVecs, imageVecs] = await Promise.all([
       texts.length
-        ? (text as PipelineModel).embed(texts.map((t) => t.value), ctxIn, true).catch((e) => Promise.reject(relabel(e, texts.map((t) => t.index))))
+        ? (text as PipelineModel).embed(texts.map((t) => t.value), ctxIn, { normalize: true }).catch((e) => Promise.reject(relabel(e, texts.map((t) => t.index))))
         : null,
       images.length
-        ? Promise.all(images.map(({ index, inline, url }): BytesElement | Promise<BytesElement> => inline ?? fetchImage(url!, index))).then((values) =>
-            (image as PipelineModel).embed(values, ctxIn, true).catch((e) => Promise.reject(relabel(e, images.map((i) => i.index)))),
+        ? Promise.all(images.map(({ index, inline, url }): BytesElement | Promise<BytesElement> => (inline ? imageBytes(inline, `input[${index}]`, true) : fetchImage(url!, index)))).then((values) =>
+            (image as PipelineModel).embed(values, ctxIn, { normalize: true, base64: false }).catch((e) => Promise.reject(relabel(e, images.map((i) => i.index)))),
           )
         : null,
     ]);

@@ -1,7 +1,8 @@
 import { invalidArgument } from '../../shared/errors';
-import { encodeBytesElements, sliceBinaryInputs, splitBinaryBody, tensorBytes } from '../../shared/codec/binaryTensor';
+import { encodeBytesElements, sliceBinaryInputs, tensorBytes } from '../../shared/codec/binaryTensor';
+import { stringifyInferResponse, type UnwrittenOutput, type UnwrittenResponse } from '../../shared/codec/jsonResponse';
 import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
-import type { InferResponseHeader, Parameters, ResponseOutput } from '../../shared/protocol';
+import type { Parameters } from '../../shared/protocol';
 import type { BytesElement, InputTensor, OutputTensor } from '../models/types';
 
 /** A request after decoding, in either protocol. */
@@ -34,16 +35,6 @@ export function toParsedRequest(decoded: DecodedJsonRequest, binary: Uint8Array 
   return { id: header.id, parameters: header.parameters ?? {}, inputs, outputs };
 }
 
-/** Splits and decodes a binary-extension body with the given decoder for its JSON header. */
-export function parseBinaryBody(
-  body: Uint8Array,
-  headerLength: string | undefined,
-  decode: (json: Uint8Array) => DecodedJsonRequest,
-): ParsedInferRequest {
-  const { json, binary } = splitBinaryBody(body, headerLength);
-  return toParsedRequest(decode(json), binary);
-}
-
 /** An encoded response: body bytes and, for the binary extension, the JSON header's length. */
 export interface EncodedResponse {
   body: Uint8Array | string;
@@ -51,12 +42,6 @@ export interface EncodedResponse {
 }
 
 const textEncoder = new TextEncoder();
-
-function jsonData(t: OutputTensor): unknown[] {
-  const d = t.data;
-  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, Number);
-  return Array.from(d as Float32Array);
-}
 
 /** Encodes a response, each output in JSON or binary as the request asked (Triton's rules). */
 export function encodeInferResponse(
@@ -67,17 +52,17 @@ export function encodeInferResponse(
 ): EncodedResponse {
   const allBinary = req.parameters.binary_data_output === true;
   const chunks: Uint8Array[] = [];
-  const outputs: ResponseOutput[] = tensors.map((t) => {
+  const outputs: UnwrittenOutput[] = tensors.map((t) => {
     const asked = req.outputs.find((o) => o.name === t.name);
     const binary = asked?.binary ?? allBinary;
-    if (!binary) return { name: t.name, datatype: t.datatype, shape: t.shape, data: jsonData(t) };
+    if (!binary) return { name: t.name, datatype: t.datatype, shape: t.shape, data: t.data as UnwrittenOutput['data'] };
     const bytes = t.datatype === 'BYTES' ? encodeBytesElements(t.data as unknown as Uint8Array[]) : tensorBytes(t.data);
     chunks.push(bytes);
     return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { binary_data_size: bytes.byteLength } };
   });
-  const header: InferResponseHeader = { model_name: model, model_version: version, outputs };
+  const header: UnwrittenResponse = { model_name: model, model_version: version, outputs };
   if (req.id !== undefined) header.id = req.id;
-  const json = JSON.stringify(header);
+  const json = stringifyInferResponse(header);
   if (!chunks.length) return { body: json };
   const head = textEncoder.encode(json);
   let total = head.length;

@@ -2,12 +2,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InferenceError, invalidArgument, notFound, unavailable } from '../../shared/errors';
 import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
+import { splitBinaryBody, viewTensor } from '../../shared/codec/binaryTensor';
+import { checkInferRequest } from '../../shared/contract/checkInferRequest';
+import { checkBodyContentType } from '../../shared/contract/contentType';
+import { isRawRequest, rawRequestInput } from '../../shared/contract/rawRequest';
 import { GATEWAY_TOKEN_HEADER, INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
 import type { Metrics } from '../stats/metrics';
 import type { ServedModel } from '../models/types';
 import { CancelledError } from '../batching/dynamicBatcher';
 import type { ByteBudget } from './byteBudget';
-import { encodeInferResponse, parseBinaryBody, toParsedRequest, type ParsedInferRequest } from './inferCodec';
+import { encodeInferResponse, toParsedRequest, type ParsedInferRequest } from './inferCodec';
 import { readBody, tooLarge } from './readBody';
 import type { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { sendError, sendJson } from './respond';
@@ -58,7 +62,8 @@ export function buildRouter(ctx: BackendContext): Router {
     sendJson(res, 200, {
       name: ctx.serverName,
       version: ctx.serverVersion,
-      extensions: ['classification', 'binary_tensor_data', 'statistics', 'model_configuration', 'model_repository'],
+      // Only what is implemented (Triton lists more; clients probe this list).
+      extensions: ['binary_tensor_data', 'parameters', 'statistics', 'model_configuration', 'model_repository'],
     }),
   );
   r.add('GET', '/v2/health/live', ({ res }) => sendJson(res, ctx.state.shuttingDown ? 503 : 200, ''));
@@ -69,9 +74,16 @@ export function buildRouter(ctx: BackendContext): Router {
   r.add('POST', '/v2/repository/index', ({ res }) =>
     sendJson(res, 200, [...ctx.models.values()].map((m) => ({ name: m.name, version: m.version, state: m.ready ? 'READY' : 'UNAVAILABLE', reason: '' }))),
   );
+  // Models are loaded at start-up, as Triton does with --model-control-mode=none: load and unload are refused.
+  for (const action of ['load', 'unload']) {
+    r.add('POST', `/v2/repository/models/:model/${action}`, ({ req, res }) => {
+      req.resume();
+      sendJson(res, 400, { error: `explicit model ${action} is not allowed: models are loaded from the repository at start-up; restart the backend to change them` });
+    });
+  }
   both('GET', '', ({ res }, m) => sendJson(res, 200, m.metadata()));
   both('GET', '/ready', ({ res }, m) => sendJson(res, m.ready && !ctx.state.shuttingDown ? 200 : 503, ''));
-  both('GET', '/config', ({ res }, m) => sendJson(res, 200, m.config));
+  both('GET', '/config', ({ res }, m) => sendJson(res, 200, m.tritonConfig));
   both('GET', '/stats', ({ res }, m) => sendJson(res, 200, { model_stats: [m.stats.toJSON(m.name, m.version)] }));
   both('POST', '/infer', (c, m) => infer(ctx, c, m));
   r.add('GET', '/metrics', async ({ res }) => {
@@ -130,9 +142,14 @@ export interface ReadInferRequest {
   release(): void;
 }
 
-/** Reads and decodes an infer request, JSON or binary extension, under the admission budget. */
-export async function readInferRequest(ctx: BackendContext, req: IncomingMessage): Promise<ReadInferRequest> {
+/**
+ * Reads, decodes and checks an infer request for model `m` under the admission budget: JSON, the binary
+ * extension, or Triton's raw binary request (Inference-Header-Content-Length: 0). Every form is checked
+ * against the model's request contract, the same rules the gateway applies.
+ */
+export async function readInferRequest(ctx: BackendContext, req: IncomingMessage, m: ServedModel): Promise<ReadInferRequest> {
   const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] as string | undefined;
+  if (headerLength === undefined) checkBodyContentType(req.headers['content-type']);
   // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
   // viewed in place instead of copied.
   const lead = headerLength && /^\d+$/.test(headerLength) ? (8 - (Number(headerLength) % 8)) % 8 : 0;
@@ -141,19 +158,29 @@ export async function readInferRequest(ctx: BackendContext, req: IncomingMessage
   const pool = headerLength !== undefined ? ctx.bodyPool : undefined;
   return withAdmittedBody(ctx, req, lead, async (body) => {
     const release = () => pool?.release(body);
-    if (headerLength !== undefined) return { request: parseBinaryBody(body, headerLength, ctx.decodeJsonInline), release };
-    checkContentType(req);
-    return { request: toParsedRequest(await ctx.decodeJson(body), null), release };
+    if (isRawRequest(headerLength)) return { request: rawRequest(m, body), release };
+    if (headerLength !== undefined) {
+      const { json, binary } = splitBinaryBody(body, headerLength);
+      const decoded = ctx.decodeJsonInline(json);
+      checkInferRequest(m.contract, decoded, binary);
+      return { request: toParsedRequest(decoded, binary), release };
+    }
+    const decoded = await ctx.decodeJson(body);
+    checkInferRequest(m.contract, decoded, undefined);
+    return { request: toParsedRequest(decoded, null), release };
   }, pool);
 }
 
-function checkContentType(req: IncomingMessage): void {
-  const type = req.headers['content-type'];
-  // Triton ignores the content type; its clients send application/json, nothing, or (curl -d) a form type.
-  // Binary bodies come with the header handled above. Anything else is a client sending the wrong thing.
-  if (type && !/^application\/(json|octet-stream|x-www-form-urlencoded)\b|^text\/plain\b/i.test(type)) {
-    throw new InferenceError('UNSUPPORTED_MEDIA_TYPE', `unsupported content type '${type}': send application/json, or the binary extension`);
-  }
+// The whole body is the one input's data, batch 1; Triton then returns every output as binary.
+function rawRequest(m: ServedModel, body: Uint8Array): ParsedInferRequest {
+  const input = rawRequestInput(m.contract, body.byteLength);
+  const count = input.shape.reduce((a, b) => a * b, 1);
+  const data = input.datatype === 'BYTES' ? [body] : viewTensor(input.datatype, body, count);
+  return {
+    parameters: { binary_data_output: true },
+    inputs: [{ name: input.name, datatype: input.datatype, shape: input.shape, data: data as ParsedInferRequest['inputs'][number]['data'] }],
+    outputs: [],
+  };
 }
 
 /** Resolves the queue timeout for a request under the model's queue policy, in ms (0 = none). */
@@ -175,7 +202,7 @@ async function infer(ctx: BackendContext, { req, res }: RouteContext, m: ServedM
   });
   try {
     if (ctx.state.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
-    const { request: parsed, release } = await readInferRequest(ctx, req);
+    const { request: parsed, release } = await readInferRequest(ctx, req, m);
     const outputs = await m.infer(parsed.inputs, {
       timeoutMs: queueTimeoutMs(m, parsed.parameters),
       signal: abort.signal,

@@ -7,15 +7,55 @@ import type { BytesElement } from './types';
 import type { ElementPreprocessor } from './pipelineModel';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const utf8 = new TextEncoder();
+const ascii = new TextDecoder('latin1');
 
-/** Bytes of an image element: raw in the binary protocol, base64 (optionally a data: URL) in JSON. */
-export function imageBytes(e: BytesElement, label: string): Uint8Array {
-  if (typeof e !== 'string') return e;
-  let text = e.startsWith('data:') ? e.slice(e.indexOf(',') + 1) : e;
-  text = text.replace(/\s+/g, '');
-  if (!text || text.length % 4 === 1 || !BASE64.test(text)) throw invalidArgument(`${label}: not valid base64 image data`);
-  const buf = Buffer.from(text, 'base64');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+/** Whether `bytes` start like a file of a format we decode (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF). */
+export function looksLikeImageFile(b: Uint8Array): boolean {
+  if (b.length < 12) return false;
+  const at = (i: number, s: string) => [...s].every((c, k) => b[i + k] === c.charCodeAt(0));
+  return (
+    (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) ||
+    (b[0] === 0x89 && at(1, 'PNG')) ||
+    at(0, 'GIF8') ||
+    (at(0, 'RIFF') && at(8, 'WEBP')) ||
+    at(0, 'II*\0') ||
+    at(0, 'MM\0*') ||
+    at(4, 'ftyp')
+  );
+}
+
+// Base64 text, optionally as a data: URL, with whitespace dropped; undefined when it is not base64.
+function base64Payload(text: string): string | undefined {
+  let t = text.startsWith('data:') ? text.slice(text.indexOf(',') + 1) : text;
+  t = t.replace(/\s+/g, '');
+  return t && t.length % 4 !== 1 && BASE64.test(t) ? t : undefined;
+}
+
+/**
+ * Bytes of an image element under the request's `base64_encoded` (the Triton deployment's parameter):
+ * - false: the element is the file itself (raw bytes in the binary protocol, the string's UTF-8 bytes in JSON);
+ * - true: the element is base64 text (or a data: URL) of the file.
+ * An element that is plainly the other kind gets a 400 that says which parameter to set.
+ */
+export function imageBytes(e: BytesElement, label: string, base64: boolean): Uint8Array {
+  if (base64) {
+    const payload = base64Payload(typeof e === 'string' ? e : ascii.decode(e));
+    if (payload === undefined) {
+      const hint = typeof e !== 'string' && looksLikeImageFile(e) ? ': it is an image file; send it with parameters.base64_encoded false' : '';
+      throw invalidArgument(`${label}: not valid base64 image data${hint}`);
+    }
+    const buf = Buffer.from(payload, 'base64');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const bytes = typeof e === 'string' ? utf8.encode(e) : e;
+  if (!looksLikeImageFile(bytes) && bytes.length <= 64 * 1024 * 1024) {
+    const text = typeof e === 'string' ? e : ascii.decode(e.subarray(0, 4096));
+    if (text.startsWith('data:') || (base64Payload(text) !== undefined && text.length >= 16)) {
+      throw invalidArgument(`${label}: this element is base64 text, but base64_encoded is false: set parameters.base64_encoded to true, or send the file's bytes`);
+    }
+  }
+  return bytes;
 }
 
 /** Re-raises an error with the element's label in front, keeping its code. */
@@ -29,9 +69,9 @@ export function labelled(err: unknown, label: string): InferenceError {
  * (in the worker pool when there is one).
  */
 export function imagePreprocessor(inputName: string, config: ImageProcessorConfig, limits: ImageLimits, pool: WorkerPool | null): ElementPreprocessor {
-  return async (element, index) => {
+  return async (element, index, { base64 }) => {
     const label = `${inputName}[${index}]`;
-    const bytes = imageBytes(element, label);
+    const bytes = imageBytes(element, label, base64);
     if (bytes.byteLength > limits.maxEncodedBytes) {
       throw new InferenceError('PAYLOAD_TOO_LARGE', `${label}: image of ${bytes.byteLength} bytes exceeds the limit of ${limits.maxEncodedBytes} bytes`, 'too_large');
     }

@@ -1,6 +1,9 @@
 import { DynamicBatcher, type QueuedRequest } from '../batching/dynamicBatcher';
 import type { Clock } from '../batching/clock';
 import type { ModelConfig } from '../config/modelConfig';
+import { tritonModelConfig, type TritonModelConfig } from '../config/tritonConfig';
+import { modelContract, type ModelContract } from '../../shared/contract/modelContract';
+import { internal } from '../../shared/errors';
 import type { ModelRunner, RunnerTensor, TensorData } from '../runtime/types';
 import type { ModelTelemetry } from '../stats/telemetry';
 import { metadataShape, selectOutputs, tensorSpec, validateInputs, type TensorSpec } from './tensorSpec';
@@ -36,6 +39,8 @@ export class OnnxModel implements ServedModel {
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
   readonly batcher: DynamicBatcher<RowInputs, RowOutputs, Prepared>;
+  readonly tritonConfig: TritonModelConfig;
+  readonly contract: ModelContract;
   ready = false;
   // Two input buffers per instance: one is filled while the other's batch runs.
   private readonly buffers: Array<[Record<string, TensorData>, Record<string, TensorData>]>;
@@ -51,6 +56,8 @@ export class OnnxModel implements ServedModel {
   ) {
     this.inputs = config.input.map(tensorSpec);
     this.outputs = config.output.map(tensorSpec);
+    this.tritonConfig = tritonModelConfig(config);
+    this.contract = modelContract(this.metadata(), this.tritonConfig);
     for (const s of [...this.inputs, ...this.outputs]) {
       if (s.rowSize < 0) throw new Error(`${name}: ${s.name} must have fixed dims for batching`);
       if (!ARRAY_OF[s.datatype]) throw new Error(`${name}: ${s.name} has unsupported datatype ${s.datatype}`);
@@ -112,37 +119,12 @@ export class OnnxModel implements ServedModel {
     return wanted.map((s) => ({ name: s.name, datatype: s.datatype, shape: [batch, ...s.dims], data: out[s.name] }));
   }
 
-  /**
-   * Queues `batch` rows; a request larger than max_batch_size is split into chunks that batch independently,
-   * and their outputs are joined back in order.
-   */
+  /** Queues `batch` rows (at most max_batch_size: the request contract refuses more) and resolves with their outputs. */
   async enqueueRows(rows: RowInputs, batch: number, ctx: Pick<InferContext, 'timeoutMs' | 'signal'>): Promise<RowOutputs> {
-    const max = this.config.max_batch_size;
-    const opts = { timeoutMs: ctx.timeoutMs, signal: ctx.signal };
-    if (batch <= max) {
-      const done = this.batcher.enqueue(rows, batch, opts);
-      this.telemetry.pending(this.batcher.pending);
-      return done;
-    }
-    const parts: Promise<RowOutputs>[] = [];
-    for (let start = 0; start < batch; start += max) {
-      const n = Math.min(max, batch - start);
-      const chunk: RowInputs = {};
-      for (const s of this.inputs) chunk[s.name] = rows[s.name].subarray(start * s.rowSize, (start + n) * s.rowSize) as TensorData;
-      parts.push(this.batcher.enqueue(chunk, n, opts));
-    }
-    const done = await Promise.all(parts);
-    const joined: RowOutputs = {};
-    for (const s of this.outputs) {
-      const dst = new ARRAY_OF[s.datatype](batch * s.rowSize);
-      let off = 0;
-      for (const part of done) {
-        dst.set(part[s.name] as never, off);
-        off += part[s.name].length;
-      }
-      joined[s.name] = dst;
-    }
-    return joined;
+    if (batch > this.config.max_batch_size) throw internal(`${this.name}: batch of ${batch} exceeds max_batch_size ${this.config.max_batch_size}`);
+    const done = this.batcher.enqueue(rows, batch, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    this.telemetry.pending(this.batcher.pending);
+    return done;
   }
 
   private prepare(reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Prepared {

@@ -1,47 +1,93 @@
 import { invalidArgument } from '../../shared/errors';
+import { modelContract, type ModelContract } from '../../shared/contract/modelContract';
 import type { ModelConfig } from '../config/modelConfig';
+import { tritonModelConfig, type TritonModelConfig } from '../config/tritonConfig';
 import type { ModelTelemetry } from '../stats/telemetry';
 import { l2NormalizeRows } from './l2Normalize';
 import type { OnnxModel } from './onnxModel';
+import { metadataShape, tensorSpec } from './tensorSpec';
 import type { BytesElement, InferContext, InputTensor, ModelMetadata, OutputTensor, ServedModel } from './types';
 
+/** How one element is to be read: `base64` is the request's base64_encoded (image pipelines). */
+export interface ElementOptions {
+  base64: boolean;
+}
+
 /** Turns one BYTES element into the target model's input row (e.g. an image file into pixel values). */
-export type ElementPreprocessor = (element: BytesElement, index: number) => Promise<Float32Array | BigInt64Array>;
+export type ElementPreprocessor = (element: BytesElement, index: number, options: ElementOptions) => Promise<Float32Array | BigInt64Array>;
+
+/** A model a pipeline can feed, with the preprocessing that makes its input rows (sized for that model). */
+export interface PipelineTarget {
+  model: OnnxModel;
+  preprocess: ElementPreprocessor;
+}
+
+/** What a pipeline feeds, and how it reads its elements. */
+export interface PipelineSettings {
+  /** Every model `embed_model` may name; the key is the model's name. */
+  targets: ReadonlyMap<string, PipelineTarget>;
+  /** The model used when a request names none (config parameter default_embed_model). */
+  defaultTarget: string;
+  /** Image pipelines read base64_encoded; this is its default (config parameter default_base64_encoded). */
+  defaultBase64?: boolean;
+}
+
+/** Per-call choices of `embed`. */
+export interface EmbedOptions {
+  normalize: boolean;
+  /** Default: the pipeline's default_base64_encoded. */
+  base64?: boolean;
+  /** Default: the pipeline's default_embed_model. */
+  target?: string;
+}
 
 const nowNs = () => performance.now() * 1e6;
 
 /**
  * A model that preprocesses each BYTES element of its one input and feeds the rows to an ONNX model's
  * dynamic batcher, element by element, so they batch with every other request (embed_image, embed_text).
+ * Request parameters follow the Triton deployment it replaces: `embed_model` picks the ONNX model,
+ * `base64_encoded` says how image elements are written.
  */
 export class PipelineModel implements ServedModel {
   readonly inputName: string;
   readonly outputName: string;
-  private readonly targetInput: string;
-  private readonly targetOutput: string;
-  readonly dim: number;
+  readonly tritonConfig: TritonModelConfig;
+  readonly contract: ModelContract;
 
   constructor(
     readonly name: string,
     readonly version: string,
     readonly config: ModelConfig,
-    readonly target: OnnxModel,
-    private readonly preprocess: ElementPreprocessor,
+    private readonly settings: PipelineSettings,
     readonly telemetry: ModelTelemetry,
   ) {
     if (config.input.length !== 1 || config.input[0].data_type !== 'TYPE_STRING') {
       throw new Error(`${name}: a pipeline takes exactly one TYPE_STRING input`);
     }
-    if (target.inputs.length !== 1) throw new Error(`${name}: target model '${target.name}' must have one input`);
+    if (!settings.targets.has(settings.defaultTarget)) throw new Error(`${name}: default model '${settings.defaultTarget}' is not among its targets`);
     this.inputName = config.input[0].name;
     this.outputName = config.output[0].name;
-    this.targetInput = target.inputs[0].name;
-    this.targetOutput = target.outputs[0].name;
-    this.dim = target.outputs[0].rowSize;
+    this.tritonConfig = tritonModelConfig(config, {
+      default_embed_model: settings.defaultTarget,
+      embed_model_choices: [...settings.targets.keys()].join(','),
+      ...(settings.defaultBase64 !== undefined && { default_base64_encoded: String(settings.defaultBase64) }),
+    });
+    this.contract = modelContract(this.metadata(), this.tritonConfig);
   }
 
   get stats() {
     return this.telemetry.stats;
+  }
+
+  /** The default target. */
+  get target(): OnnxModel {
+    return this.settings.targets.get(this.settings.defaultTarget)!.model;
+  }
+
+  /** Embedding width of the default target. */
+  get dim(): number {
+    return this.target.outputs[0].rowSize;
   }
 
   get ready(): boolean {
@@ -53,39 +99,47 @@ export class PipelineModel implements ServedModel {
       name: this.name,
       versions: [this.version],
       platform: this.config.platform,
-      inputs: [{ name: this.inputName, datatype: 'BYTES', shape: [-1] }],
+      inputs: [{ name: this.inputName, datatype: 'BYTES', shape: metadataShape(tensorSpec(this.config.input[0])) }],
       outputs: [{ name: this.outputName, datatype: 'FP32', shape: [-1, this.dim] }],
     };
   }
 
   async infer(inputs: InputTensor[], ctx: InferContext): Promise<OutputTensor[]> {
+    // The request contract (shared/contract) has checked names, shapes, counts and parameter types.
     const input = inputs.find((t) => t.name === this.inputName);
-    const other = inputs.find((t) => t.name !== this.inputName);
-    if (other) throw invalidArgument(`unexpected inference input '${other.name}' for model '${this.name}', expected '${this.inputName}'`);
-    if (!input) throw invalidArgument(`model '${this.name}' expects input '${this.inputName}', which the request lacks`);
-    if (input.datatype !== 'BYTES') throw invalidArgument(`${this.inputName}: expected datatype BYTES, got ${input.datatype}`);
+    if (!input || input.datatype !== 'BYTES') throw invalidArgument(`model '${this.name}' expects BYTES input '${this.inputName}'`);
     const n = input.shape[0];
-    const okShape = (input.shape.length === 1 || (input.shape.length === 2 && input.shape[1] === 1)) && Number.isInteger(n) && n >= 1;
-    if (!okShape) throw invalidArgument(`${this.inputName}: expected shape [-1] (one element per item), got [${input.shape.join(',')}]`);
-    if (input.data.length !== n) throw invalidArgument(`${this.inputName}: expected ${n} elements for shape [${input.shape.join(',')}], got ${input.data.length}`);
-    for (const o of ctx.outputs) if (o !== this.outputName) throw invalidArgument(`unexpected inference output '${o}' for model '${this.name}'`);
-    const normalize = ctx.parameters.normalize;
-    if (normalize !== undefined && typeof normalize !== 'boolean') throw invalidArgument('parameter normalize must be a boolean');
-    const data = await this.embed(input.data as BytesElement[], ctx, normalize === true);
-    return [{ name: this.outputName, datatype: 'FP32', shape: [n, this.dim], data }];
+    const { normalize, base64_encoded: base64, embed_model: target } = ctx.parameters;
+    const data = await this.embed(input.data as BytesElement[], ctx, {
+      normalize: normalize === true,
+      base64: typeof base64 === 'boolean' ? base64 : undefined,
+      target: typeof target === 'string' ? target : undefined,
+    });
+    const dim = data.length / n;
+    return [{ name: this.outputName, datatype: 'FP32', shape: [n, dim], data }];
   }
 
   /** Embeddings of each element, [n, dim], in order; all elements are preprocessed before any is queued. */
-  async embed(elements: readonly BytesElement[], ctx: Pick<InferContext, 'timeoutMs' | 'signal'>, normalize: boolean): Promise<Float32Array> {
+  async embed(elements: readonly BytesElement[], ctx: Pick<InferContext, 'timeoutMs' | 'signal'>, options: EmbedOptions): Promise<Float32Array> {
+    const name = options.target ?? this.settings.defaultTarget;
+    const target = this.settings.targets.get(name);
+    if (!target) {
+      throw invalidArgument(`parameter embed_model '${name}' does not name a model '${this.name}' can use: one of ${[...this.settings.targets.keys()].map((k) => `'${k}'`).join(', ')}`);
+    }
+    const { model, preprocess } = target;
+    const read = { base64: options.base64 ?? this.settings.defaultBase64 ?? false };
+    const dim = model.outputs[0].rowSize;
     const t0 = nowNs();
     // A bad element fails the whole request before any GPU time is spent on it.
-    const rows = await Promise.all(elements.map((e, i) => this.preprocess(e, i)));
+    const rows = await Promise.all(elements.map((e, i) => preprocess(e, i, read)));
     const t1 = nowNs();
-    const outs = await Promise.all(rows.map((row) => this.target.enqueueRows({ [this.targetInput]: row }, 1, ctx)));
+    const inputName = model.inputs[0].name;
+    const outputName = model.outputs[0].name;
+    const outs = await Promise.all(rows.map((row) => model.enqueueRows({ [inputName]: row }, 1, ctx)));
     const t2 = nowNs();
-    const data = new Float32Array(elements.length * this.dim);
-    outs.forEach((o, i) => data.set(o[this.targetOutput] as Float32Array, i * this.dim));
-    if (normalize) l2NormalizeRows(data, this.dim);
+    const data = new Float32Array(elements.length * dim);
+    outs.forEach((o, i) => data.set(o[outputName] as Float32Array, i * dim));
+    if (options.normalize) l2NormalizeRows(data, dim);
     this.telemetry.executed(elements.length, 1, t1 - t0, t2 - t1, nowNs() - t2);
     return data;
   }

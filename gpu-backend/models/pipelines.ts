@@ -1,22 +1,45 @@
 import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { CONTRACT_CONFIG_PARAMETERS } from '../../shared/contract/modelContract';
 import type { RepositoryEntry } from '../config/modelRepository';
 import type { ModelTelemetry } from '../stats/telemetry';
 import type { WorkerPool } from '../workers/workerPool';
 import { imagePreprocessor } from './imageElement';
 import { OnnxModel } from './onnxModel';
-import { PipelineModel } from './pipelineModel';
+import { PipelineModel, type PipelineTarget } from './pipelineModel';
 import { imageLimitsSchema, type ImageLimits } from './preprocess/imageLimits';
 import { loadImageProcessorConfig } from './preprocess/imageProcessorConfig';
 import { SiglipTokenizer } from './text/siglipTokenizer';
 import { textPreprocessor } from './textElement';
 import type { ServedModel } from './types';
-import { stat } from 'node:fs/promises';
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
 
+/** An ONNX model that takes pixel values: one FP32 input of dims [3, H, W]. */
+export function isVisionModel(m: ServedModel): m is OnnxModel {
+  if (!(m instanceof OnnxModel) || m.inputs.length !== 1) return false;
+  const { datatype, dims } = m.inputs[0];
+  return datatype === 'FP32' && dims.length === 3 && dims[0] === 3;
+}
+
+/** An ONNX model that takes token ids: one INT64 input of dims [L]. */
+export function isTextModel(m: ServedModel): m is OnnxModel {
+  return m instanceof OnnxModel && m.inputs.length === 1 && m.inputs[0].datatype === 'INT64' && m.inputs[0].dims.length === 1;
+}
+
+function parseBool(file: string, key: string, v: unknown): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw new Error(`${file}: field 'parameters.${key}' must be "true" or "false", got ${JSON.stringify(v)}`);
+}
+
 /**
- * Builds a `pipeline` model from its config: parameters.target_model names the ONNX model it feeds;
- * a preprocessor_config.json in its directory makes it an image pipeline, a tokenizer.json a text one.
+ * Builds a `pipeline` model from its config. Parameters, as in the Triton deployment it replaces:
+ * `default_embed_model` names the ONNX model it feeds by default (`target_model` is the older name), and
+ * for image pipelines `default_base64_encoded` ("false") says how elements are written. Every loaded model of
+ * the right kind (vision for a preprocessor_config.json in its directory, text for a tokenizer.json) can be
+ * chosen per request with `embed_model`; preprocessing is sized for the model chosen.
  */
 export async function createPipelineModel(
   entry: RepositoryEntry,
@@ -26,20 +49,39 @@ export async function createPipelineModel(
   limits: Partial<ImageLimits> = {},
 ): Promise<ServedModel> {
   const file = join(entry.dir, 'config.json');
-  const targetName = entry.config.parameters.target_model;
-  if (typeof targetName !== 'string') throw new Error(`${file}: field 'parameters.target_model': name the ONNX model this pipeline feeds`);
-  const target = models.get(targetName);
-  if (!(target instanceof OnnxModel)) throw new Error(`${file}: field 'parameters.target_model': '${targetName}' is not a loaded ONNX model`);
+  const params = entry.config.parameters;
+  const key = params[CONTRACT_CONFIG_PARAMETERS.defaultEmbedModel] !== undefined ? CONTRACT_CONFIG_PARAMETERS.defaultEmbedModel : 'target_model';
+  const defaultTarget = params[key];
+  if (typeof defaultTarget !== 'string') throw new Error(`${file}: field 'parameters.${CONTRACT_CONFIG_PARAMETERS.defaultEmbedModel}': name the ONNX model this pipeline feeds`);
   const inputName = entry.config.input[0].name;
-  let preprocess;
-  if (await exists(join(entry.dir, 'tokenizer.json'))) {
-    const tokenizer = await SiglipTokenizer.fromDirectory(entry.dir, { maxLength: target.inputs[0].rowSize }).catch((err: Error) => {
-      throw new Error(`${join(entry.dir, 'tokenizer.json')}: cannot load the tokenizer: ${err.message}`);
-    });
-    preprocess = textPreprocessor(inputName, tokenizer);
-  } else {
-    const config = await loadImageProcessorConfig(entry.dir);
-    preprocess = imagePreprocessor(inputName, config, imageLimitsSchema.parse(limits), pool);
+  const text = await exists(join(entry.dir, 'tokenizer.json'));
+  const candidates = [...models.values()].filter(text ? isTextModel : isVisionModel);
+  if (!candidates.some((m) => m.name === defaultTarget)) {
+    throw new Error(`${file}: field 'parameters.${key}': '${defaultTarget}' is not a loaded ${text ? 'text' : 'vision'} ONNX model (loaded: ${candidates.map((m) => m.name).join(', ') || 'none'})`);
   }
-  return new PipelineModel(entry.name, entry.version, entry.config, target, preprocess, telemetry);
+  const targets = new Map<string, PipelineTarget>();
+  if (text) {
+    const tokenizers = new Map<number, SiglipTokenizer>();
+    for (const model of candidates) {
+      const maxLength = model.inputs[0].rowSize;
+      let tokenizer = tokenizers.get(maxLength);
+      if (!tokenizer) {
+        tokenizer = await SiglipTokenizer.fromDirectory(entry.dir, { maxLength }).catch((err: Error) => {
+          throw new Error(`${join(entry.dir, 'tokenizer.json')}: cannot load the tokenizer: ${err.message}`);
+        });
+        tokenizers.set(maxLength, tokenizer);
+      }
+      targets.set(model.name, { model, preprocess: textPreprocessor(inputName, tokenizer) });
+    }
+    return new PipelineModel(entry.name, entry.version, entry.config, { targets, defaultTarget }, telemetry);
+  }
+  const processor = await loadImageProcessorConfig(entry.dir);
+  const imageLimits = imageLimitsSchema.parse(limits);
+  for (const model of candidates) {
+    // The processor's settings, at the input size of the model chosen.
+    const [, height, width] = model.inputs[0].dims;
+    targets.set(model.name, { model, preprocess: imagePreprocessor(inputName, { ...processor, size: { height, width } }, imageLimits, pool) });
+  }
+  const defaultBase64 = parseBool(file, CONTRACT_CONFIG_PARAMETERS.defaultBase64, params[CONTRACT_CONFIG_PARAMETERS.defaultBase64]) ?? false;
+  return new PipelineModel(entry.name, entry.version, entry.config, { targets, defaultTarget, defaultBase64 }, telemetry);
 }

@@ -1,5 +1,7 @@
 import type { Datatype, Parameters } from '../../shared/protocol';
 import type { ModelConfig } from '../config/modelConfig';
+import type { TritonModelConfig } from '../config/tritonConfig';
+import type { ModelContract } from '../../shared/contract/modelContract';
 import type { ModelStats } from '../stats/modelStats';
 import type { ModelTelemetry } from '../stats/telemetry';
 import type { TensorData } from '../runtime/types';
@@ -47,6 +49,10 @@ export interface ServedModel {
   readonly name: string;
   readonly version: string;
   readonly config: ModelConfig;
+  /** The config as GET /v2/models/{m}/config serves it (Triton's model-config JSON). */
+  readonly tritonConfig: TritonModelConfig;
+  /** What a request must look like (shared with the gateway; built from metadata() and tritonConfig). */
+  readonly contract: ModelContract;
   readonly stats: ModelStats;
   readonly telemetry: ModelTelemetry;
   readonly ready: boolean;

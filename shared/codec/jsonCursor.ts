@@ -1,4 +1,7 @@
-/** A byte cursor over UTF-8 JSON (RFC 8259) that validates exactly what JSON.parse accepts. */
+/**
+ * A byte cursor over UTF-8 JSON (RFC 8259) that validates what JSON.parse accepts, plus the NaN and Infinity
+ * tokens Triton's parser takes.
+ */
 import { InferenceError } from '../errors';
 
 const enum Ch {
@@ -6,6 +9,9 @@ const enum Ch {
   Zero = 48, Nine = 57, Colon = 58, UpperE = 69, LBracket = 91, Backslash = 92, RBracket = 93,
   LowerE = 101, LBrace = 123, RBrace = 125,
 }
+
+/** Deepest nesting `value()` builds; request fields are flat, so this only stops abuse. */
+export const MAX_DEPTH = 64;
 
 // ignoreBOM: a U+FEFF inside a string is content; only the body's leading BOM is dropped (by the caller).
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -107,6 +113,7 @@ export class JsonCursor {
    * Grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
    */
   skipNumber(): boolean {
+    if (this.nonFinite() !== undefined) return true;
     const b = this.b;
     const n = b.length;
     let p = this.p;
@@ -134,6 +141,33 @@ export class JsonCursor {
     return real;
   }
 
+  /**
+   * Consumes NaN, Inf, Infinity, -Inf, -Infinity or -NaN at `p` and returns its value, or returns undefined
+   * (cursor unmoved). Not JSON, but Triton's parser takes them (rapidjson's kParseNanAndInfFlag), and
+   * perf_analyzer's random JSON input contains them.
+   */
+  nonFinite(): number | undefined {
+    const b = this.b;
+    let p = this.p;
+    const neg = b[p] === Ch.Minus;
+    if (neg) p++;
+    let value: number;
+    if (b[p] === 78 && b[p + 1] === 97 && b[p + 2] === 78) {
+      value = NaN;
+      p += 3;
+    } else if (b[p] === 73 && b[p + 1] === 110 && b[p + 2] === 102) {
+      value = neg ? -Infinity : Infinity;
+      p += 3;
+      if (b[p] === 105) {
+        // "Inf" may only continue as "Infinity".
+        if (!(b[p + 1] === 110 && b[p + 2] === 105 && b[p + 3] === 116 && b[p + 4] === 121)) { this.p = p; throw this.fail(); }
+        p += 5;
+      }
+    } else return undefined;
+    this.p = p;
+    return value;
+  }
+
   /** Consumes the literal `word` (true, false, null) at `p`, or throws. */
   literal(word: string): void {
     const b = this.b;
@@ -143,18 +177,24 @@ export class JsonCursor {
     this.p += word.length;
   }
 
-  /** Parses any JSON value into plain JS values, like JSON.parse. */
-  value(): unknown {
+  /**
+   * Parses any JSON value into plain JS values, like JSON.parse (plus Triton's NaN and Infinity). Nesting past
+   * MAX_DEPTH is a 400, not a stack overflow.
+   */
+  value(depth = 0): unknown {
     const c = this.ws();
+    if ((c === Ch.LBrace || c === Ch.LBracket) && depth >= MAX_DEPTH) {
+      throw new InferenceError('INVALID_ARGUMENT', `JSON nested deeper than ${MAX_DEPTH} levels at byte ${this.p}`);
+    }
     switch (c) {
       case Ch.LBrace: {
         const obj: Record<string, unknown> = {};
-        this.members((key) => setMember(obj, key, this.value()));
+        this.members((key) => setMember(obj, key, this.value(depth + 1)));
         return obj;
       }
       case Ch.LBracket: {
         const arr: unknown[] = [];
-        this.elements(() => { arr.push(this.value()); });
+        this.elements(() => { arr.push(this.value(depth + 1)); });
         return arr;
       }
       case Ch.Quote: return this.string();
@@ -162,6 +202,8 @@ export class JsonCursor {
       case 102: this.literal('false'); return false;
       case 110: this.literal('null'); return null;
       default: {
+        const special = this.nonFinite();
+        if (special !== undefined) return special;
         const start = this.p;
         this.skipNumber();
         return Number(latin1(this.b, start, this.p));

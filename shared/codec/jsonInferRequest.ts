@@ -84,7 +84,10 @@ function convertSpan(cur: JsonCursor, raw: unknown, input: RequestInput): { data
   return result;
 }
 
-/** The slow reference: TextDecoder + JSON.parse + typed-array conversion, with the same results and error codes. */
+/**
+ * The slow reference: TextDecoder + JSON.parse + typed-array conversion, with the same results and error codes
+ * for standard JSON (JSON.parse refuses the NaN and Infinity tokens the fast decoder takes).
+ */
 export function decodeJsonInferRequestNaive(body: Uint8Array): DecodedJsonRequest {
   let root: unknown;
   try {
@@ -124,6 +127,8 @@ const naiveConvert: DataConverter = (raw, input) => {
   } else {
     const numbers = values.map((v, i) => {
       if (typeof v !== 'number') throw fail(i, 'is not a number');
+      // JSON.parse turns 1e400 into Infinity; Triton's parser refuses it (the fast decoder too).
+      if (!Number.isFinite(v) && (dt === 'FP32' || dt === 'FP64' || dt === 'FP16')) throw fail(i, `is out of range for ${dt} (too large for a double)`);
       return v;
     });
     if (dt === 'FP32') data = Float32Array.from(numbers);

@@ -16,7 +16,8 @@ const ABOVE = 1 + 2 ** -49;
 
 /**
  * Reads the number token at `cur.p` as Math.fround(JSON.parse(token)), bit for bit.
- * Returns NaN (which JSON cannot spell) when the byte at `cur.p` cannot start a number; throws on a malformed one.
+ * Returns NaN, leaving `cur.p` where it was, when the token is not a JSON number (NaN and Infinity tokens
+ * included: see JsonCursor.nonFinite); throws on a malformed one.
  */
 export function readFloat32(cur: JsonCursor): number {
   const b = cur.b;
@@ -40,7 +41,8 @@ export function readFloat32(cur: JsonCursor): number {
       sig++;
       d = b[++p] - 48;
     } while (d >= 0 && d <= 9);
-  } else if (neg) { cur.p = p; throw cur.fail(); }
+  } else if (neg && d !== 25 && d !== 30) { cur.p = p; throw cur.fail(); }
+  // "NaN", "Infinity", "-Infinity" (d is 'I' − 48 or 'N' − 48): the caller reads them with cur.nonFinite().
   else return NaN;
   if (d === -2) {
     d = b[++p] - 48;
@@ -88,8 +90,8 @@ export function readFloat32(cur: JsonCursor): number {
 }
 
 /**
- * Reads the number token at `cur.p` as JSON.parse would. Returns NaN when the byte at `cur.p` cannot start a
- * number; throws on a malformed one.
+ * Reads the number token at `cur.p` as JSON.parse would. Returns NaN, leaving `cur.p` where it was, when the
+ * token is not a JSON number; throws on a malformed one.
  */
 export function readFloat64(cur: JsonCursor): number {
   const b = cur.b;
@@ -100,6 +102,8 @@ export function readFloat64(cur: JsonCursor): number {
   if (!(c === 45 || (c >= 48 && c <= 57))) return NaN;
   let neg = false;
   if (c === 45) { neg = true; c = ++p < n ? b[p] : -1; }
+  // "-Infinity", "-NaN": left for cur.nonFinite(), like any token that does not start a number.
+  if (c === 73 || c === 78) return NaN;
   let m = 0;
   let sig = 0;
   let frac = 0;

@@ -1,6 +1,6 @@
 /** Decodes the `data` array of a JSON tensor straight from bytes into the typed array of its datatype. */
 import type { Datatype } from '../protocol';
-import type { JsonCursor } from './jsonCursor';
+import { latin1, type JsonCursor } from './jsonCursor';
 import { float64ToHalfBits } from './jsonHalfFloat';
 import { readBigInt, readFloat32, readFloat64 } from './jsonNumber';
 
@@ -47,10 +47,32 @@ abstract class TypedSink<T extends NumberArray | BigInt64Array | BigUint64Array>
   }
 }
 
+/**
+ * The rare cases behind a non-finite read, as Triton's parser (rapidjson) treats them: a NaN/Infinity token is
+ * taken; a token too large for a double (1e400) is refused ("Number too big to be stored in double"); a double
+ * past FP32's range becomes ±Infinity, as a C cast does. Undefined means refused, with `sink.reason` set.
+ */
+function unusualFloat(sink: { reason: string }, cur: JsonCursor, start: number, v: number, datatype: string): number | undefined {
+  if (v === v) {
+    if (Number.isFinite(Number(latin1(cur.b, start, cur.p)))) return v;
+    sink.reason = `is out of range for ${datatype} (too large for a double)`;
+    return undefined;
+  }
+  const special = cur.nonFinite();
+  if (special === undefined) sink.reason = 'is not a number';
+  return special;
+}
+
 class Float32Sink extends TypedSink<Float32Array> {
   take(cur: JsonCursor): boolean {
-    const v = readFloat32(cur);
-    if (v !== v) { this.reason = 'is not a number'; return false; }
+    const start = cur.p;
+    let v = readFloat32(cur);
+    // One test for NaN and ±Infinity.
+    if (v - v !== 0) {
+      const u = unusualFloat(this, cur, start, v, 'FP32');
+      if (u === undefined) return false;
+      v = u;
+    }
     if (this.count === this.out.length) this.grow();
     this.out[this.count++] = v;
     return true;
@@ -59,8 +81,13 @@ class Float32Sink extends TypedSink<Float32Array> {
 
 class Float64Sink extends TypedSink<Float64Array> {
   take(cur: JsonCursor): boolean {
-    const v = readFloat64(cur);
-    if (v !== v) { this.reason = 'is not a number'; return false; }
+    const start = cur.p;
+    let v = readFloat64(cur);
+    if (v - v !== 0) {
+      const u = unusualFloat(this, cur, start, v, 'FP64');
+      if (u === undefined) return false;
+      v = u;
+    }
     if (this.count === this.out.length) this.grow();
     this.out[this.count++] = v;
     return true;
@@ -69,8 +96,14 @@ class Float64Sink extends TypedSink<Float64Array> {
 
 class HalfSink extends TypedSink<Uint16Array> {
   take(cur: JsonCursor): boolean {
-    const v = readFloat64(cur);
-    if (v !== v) { this.reason = 'is not a number'; return false; }
+    const start = cur.p;
+    let v = readFloat64(cur);
+    // Doubles past FP16's range round to ±Infinity (IEEE conversion), as numpy's float16 does.
+    if (v - v !== 0) {
+      const u = unusualFloat(this, cur, start, v, 'FP16');
+      if (u === undefined) return false;
+      v = u;
+    }
     if (this.count === this.out.length) this.grow();
     this.out[this.count++] = float64ToHalfBits(v);
     return true;

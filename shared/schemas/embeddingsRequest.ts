@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import { invalidArgument } from '../errors';
+
+/**
+ * Items per request. Each item is one queue entry of its tower, so this must fit the towers' queues
+ * (max_queue_size 512-1024) with room for other clients: a request past it could never succeed.
+ */
+export const EMBEDDINGS_MAX_ITEMS = 256;
 
 /** One item of `input`: a text, or an image as a data: URL (or an allow-listed https URL). */
 export const embeddingItemSchema = z.union([
@@ -10,7 +17,7 @@ export const embeddingItemSchema = z.union([
 /** OpenAI-style POST /v1/embeddings, extended with image items. */
 export const embeddingsRequestSchema = z
   .object({
-    input: z.union([z.string(), z.array(embeddingItemSchema).min(1, 'input must not be empty').max(2048)]),
+    input: z.union([z.string(), z.array(embeddingItemSchema).min(1, 'input must not be empty').max(EMBEDDINGS_MAX_ITEMS, `input has more than ${EMBEDDINGS_MAX_ITEMS} items; send at most ${EMBEDDINGS_MAX_ITEMS} per request`)]),
     model: z.string().optional(),
     encoding_format: z.enum(['float', 'base64']).default('float'),
     dimensions: z.number().int().positive().optional(),
@@ -31,4 +38,17 @@ export function describeZodError(err: z.ZodError): string {
   const issue = err.issues[0];
   const path = issue.path.length ? issue.path.join('.') : 'body';
   return `${path}: ${issue.message}`;
+}
+
+/** Parses a /v1/embeddings body: the one rule the gateway and the backend both apply. */
+export function parseEmbeddingsBody(body: Uint8Array): EmbeddingsRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(body));
+  } catch (err) {
+    throw invalidArgument(`malformed JSON: ${(err as Error).message}`);
+  }
+  const r = embeddingsRequestSchema.safeParse(value);
+  if (!r.success) throw invalidArgument(`invalid embeddings request: ${describeZodError(r.error)}`);
+  return r.data;
 }

@@ -78,10 +78,11 @@ describe('siglip_vision refuses bad input with a clear 4xx and keeps serving', (
       const { status, error } = await readError(await post(zerosRequest(3 * 224 * 224, { shape: [1, 3, 224, 224] })));
       expect(status).toBe(400);
       expect(error).toBe("PIXEL_VALUES: expected shape [-1,3,384,384] for model 'siglip_vision', got [1,3,224,224]");
-      for (const shape of [[3, 384, 384], [0, 3, 384, 384], [1, 3, 384, 384, 1]]) {
+      for (const shape of [[3, 384, 384], [1, 3, 384, 384, 1]]) {
         const n = shape.reduce((a, b) => a * b, 1);
         expect(await readError(await post(zerosRequest(n, { shape })))).toMatchObject({ status: 400, error: expect.stringContaining('expected shape') });
       }
+      expect(await readError(await post(zerosRequest(0, { shape: [0, 3, 384, 384] })))).toEqual({ status: 400, error: 'PIXEL_VALUES: batch size must be at least 1, got 0' });
     });
 
     it('answers 400 saying how many values the shape needs when the data length does not match', async () => {
@@ -103,8 +104,23 @@ describe('siglip_vision refuses bad input with a clear 4xx and keeps serving', (
         expect(status).toBe(400);
         expect(error).toMatch(/PIXEL_VALUES'?: data element 2 /);
       }
-      // NaN is not JSON at all.
-      expect(await readError(await post(zerosRequest(IMAGE).replace('[0,', '[NaN,')))).toMatchObject({ status: 400 });
+      // Not a number either, and not one of Triton's NaN/Infinity spellings.
+      expect(await readError(await post(zerosRequest(IMAGE).replace('[0,', '[Nope,')))).toMatchObject({ status: 400, error: expect.stringMatching(/^malformed JSON at byte \d+/) });
+    });
+
+    it("takes NaN and Infinity in the data as Triton's parser does, and writes NaN outputs as Triton writes them", async () => {
+      // perf_analyzer's random JSON input contains these tokens.
+      const res = await post(zerosRequest(IMAGE).replace('[0,0,0,', '[NaN,Infinity,-Infinity,'));
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      // rapidjson's kWriteNanAndInfFlag spelling, not JSON.stringify's null.
+      expect(text).toMatch(/"data":\[(NaN,)*NaN\]/);
+      expect(text).not.toContain('null');
+    });
+
+    it('answers 400 to a value too large for a double (1e400), naming the element', async () => {
+      const res = await post(zerosRequest(IMAGE).replace('[0,0,', '[0,1e400,'));
+      expect(await readError(res)).toEqual({ status: 400, error: "input 'PIXEL_VALUES': data element 1 is out of range for FP32 (too large for a double)" });
     });
 
     it('answers 400 when data is not an array', async () => {
@@ -190,7 +206,7 @@ describe('siglip_vision refuses bad input with a clear 4xx and keeps serving', (
       });
       // Declares more than was sent.
       const req2 = binaryRequest(binaryHeader(IMAGE * 4 + 4), pixels);
-      expect(await readError(await post(req2.body, req2.headers))).toMatchObject({ status: 400, error: expect.stringContaining('runs past the end') });
+      expect(await readError(await post(req2.body, req2.headers))).toMatchObject({ status: 400, error: expect.stringContaining('got binary_data_size 1769476') });
       // Sends more than was declared.
       const req3 = binaryRequest(binaryHeader(IMAGE * 4), pixels, new Float32Array(3));
       expect(await readError(await post(req3.body, req3.headers))).toMatchObject({ status: 400, error: expect.stringContaining('binary_data_size') });

@@ -59,21 +59,26 @@ describe('siglip_vision under concurrency', () => {
     expect(after.inference_stats.success.count - before.inference_stats.success.count).toBe(120);
   });
 
-  it('splits a request larger than max_batch_size and answers it whole', async () => {
+  it('answers a request of max_batch_size whole, and refuses one larger with 400 at once (as Triton does)', async () => {
     const max = backend.models.get('siglip_vision')!.config.max_batch_size;
-    const n = max + 3;
     const base = readF32('random_pixels_2x3x384x384.f32');
-    const pixels = new Float32Array(n * IMAGE);
-    for (let i = 0; i < n; i++) pixels.set(row(base, i % 2, IMAGE), i * IMAGE);
-    const { body, headers } = binaryRequest(
-      { inputs: [{ name: 'PIXEL_VALUES', shape: [n, 3, 384, 384], datatype: 'FP32', parameters: { binary_data_size: pixels.byteLength } }], parameters: { binary_data_output: true } },
-      pixels,
-    );
-    const res = await fetch(`${backend.url}/v2/models/siglip_vision/infer`, { method: 'POST', headers, body });
+    const send = (n: number) => {
+      const pixels = new Float32Array(n * IMAGE);
+      for (let i = 0; i < n; i++) pixels.set(row(base, i % 2, IMAGE), i * IMAGE);
+      const { body, headers } = binaryRequest(
+        { inputs: [{ name: 'PIXEL_VALUES', shape: [n, 3, 384, 384], datatype: 'FP32', parameters: { binary_data_size: pixels.byteLength } }], parameters: { binary_data_output: true } },
+        pixels,
+      );
+      return fetch(`${backend.url}/v2/models/siglip_vision/infer`, { method: 'POST', headers, body });
+    };
+    const res = await send(max);
     expect(res.status).toBe(200);
     const { header, binary } = await readBinaryResponse(res);
-    expect(header.outputs[0].shape).toEqual([n, 64]);
+    expect(header.outputs[0].shape).toEqual([max, 64]);
     const emb = new Float32Array(binary.slice().buffer);
-    for (let i = 0; i < n; i++) expect(maxAbsDiff(row(emb, i, 64), reference.random_pixels.pooler_output[i % 2])).toBeLessThanOrEqual(1e-4);
+    for (let i = 0; i < max; i++) expect(maxAbsDiff(row(emb, i, 64), reference.random_pixels.pooler_output[i % 2])).toBeLessThanOrEqual(1e-4);
+    const over = await send(max + 1);
+    expect(over.status).toBe(400);
+    expect((await over.json()).error).toBe(`PIXEL_VALUES: batch size ${max + 1} exceeds the maximum of ${max} for model 'siglip_vision'; send at most ${max} items per request`);
   });
 });

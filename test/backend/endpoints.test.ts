@@ -46,7 +46,9 @@ describe('KServe v2 endpoints', () => {
     const body = await (await fetch(`${url}/v2/models/siglip_vision/config`)).json();
     expect(body).toMatchObject({ name: 'siglip_vision', platform: 'onnxruntime_onnx', max_batch_size: 32 });
     expect(body.dynamic_batching.default_queue_policy).toHaveProperty('max_queue_size');
-    expect(body.input[0]).toEqual({ name: 'PIXEL_VALUES', data_type: 'TYPE_FP32', dims: [3, 384, 384] });
+    expect(body.input[0]).toMatchObject({ name: 'PIXEL_VALUES', data_type: 'TYPE_FP32', dims: [3, 384, 384] });
+    // Triton's ModelParameter form, not our config.json's plain values.
+    expect(body.parameters.onnx_input_names).toEqual({ string_value: '{"PIXEL_VALUES":"pixel_values"}' });
   });
 
   it('echoes the request id and honours the outputs selection', async () => {

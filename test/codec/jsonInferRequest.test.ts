@@ -159,8 +159,8 @@ describe('decodeJsonInferRequest', () => {
     ['plus sign', request('{"name":"x","datatype":"FP32","shape":[1],"data":[+1]}')],
     ['empty exponent', request('{"name":"x","datatype":"FP32","shape":[1],"data":[1e]}')],
     ['lone minus', request('{"name":"x","datatype":"FP32","shape":[1],"data":[-]}')],
-    ['NaN', request('{"name":"x","datatype":"FP32","shape":[1],"data":[NaN]}')],
-    ['Infinity', request('{"name":"x","datatype":"FP32","shape":[1],"data":[Infinity]}')],
+    ['a misspelled Infinity', request('{"name":"x","datatype":"FP32","shape":[1],"data":[Infinit]}')],
+    ['a misspelled NaN', request('{"name":"x","datatype":"FP32","shape":[1],"data":[Nan]}')],
     ['trailing comma in data', request('{"name":"x","datatype":"FP32","shape":[1],"data":[1,]}')],
     ['missing comma in data', request('{"name":"x","datatype":"FP32","shape":[2],"data":[1 2]}')],
     ['trailing comma in object', '{"inputs":[],}'],
@@ -177,6 +177,38 @@ describe('decodeJsonInferRequest', () => {
     expect(e.code).toBe('INVALID_ARGUMENT');
     expect(e.message).toMatch(/^malformed JSON at byte \d+: /);
     expect(errorOf(decodeJsonInferRequestNaive, body).message).toMatch(/^malformed JSON/);
+  });
+
+  it("takes NaN, Infinity, Inf and their negatives in float data and anywhere a value goes, as Triton's parser does", () => {
+    const body = request('{"name":"x","datatype":"FP32","shape":[6],"data":[NaN, Infinity, -Infinity, Inf, -Inf, 1.5]}');
+    const data = decode(body).tensors[0].data as Float32Array;
+    expect([...data]).toEqual([NaN, Infinity, -Infinity, Infinity, -Infinity, 1.5]);
+    for (const dt of ['FP64', 'FP16']) {
+      const t = decode(request(`{"name":"x","datatype":"${dt}","shape":[2],"data":[NaN,-Infinity]}`)).tensors[0];
+      expect(t.count).toBe(2);
+    }
+    // Data before its datatype is skipped first and decoded afterwards: the tokens must pass both ways.
+    expect([...(decode(request('{"name":"x","data":[[NaN],[-Infinity]],"datatype":"FP32","shape":[2,1]}')).tensors[0].data as Float32Array)]).toEqual([NaN, -Infinity]);
+    expect(decode('{"inputs":[],"parameters":{"p":NaN}}').header.parameters).toEqual({ p: NaN });
+  });
+
+  it('refuses NaN and Infinity where the datatype is not floating point, naming the element', () => {
+    expect(errorOf(decodeJsonInferRequest, request('{"name":"x","datatype":"INT32","shape":[2],"data":[1,NaN]}')).message).toBe("input 'x': data element 1 is not a number");
+    expect(errorOf(decodeJsonInferRequest, request('{"name":"x","datatype":"BYTES","shape":[1],"data":[Infinity]}')).message).toBe("input 'x': data element 0 is not a string");
+  });
+
+  it('refuses a number too large for a double (1e400), as Triton does, and lets a double past FP32 become Infinity', () => {
+    expect(errorOf(decodeJsonInferRequest, request('{"name":"x","datatype":"FP32","shape":[2],"data":[1,1e400]}')).message).toBe(
+      "input 'x': data element 1 is out of range for FP32 (too large for a double)",
+    );
+    expect(errorOf(decodeJsonInferRequestNaive, request('{"name":"x","datatype":"FP32","shape":[2],"data":[1,-1e400]}')).message).toContain('data element 1 is out of range for FP32');
+    expect([...(decode(request('{"name":"x","datatype":"FP32","shape":[1],"data":[-1e39]}')).tensors[0].data as Float32Array)]).toEqual([-Infinity]);
+  });
+
+  it('answers 400, not a stack overflow, to parameters nested thousands deep', () => {
+    const e = errorOf(decodeJsonInferRequest, `{"inputs":[],"parameters":{"p":${'['.repeat(5000)}${']'.repeat(5000)}}}`);
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toMatch(/^JSON nested deeper than 64 levels at byte \d+$/);
   });
 
   it('points at the offending byte', () => {

@@ -190,8 +190,18 @@ describe('convertModel', () => {
       expect(byName.siglip_vision.output[0].dims).toEqual([64]);
       expect(byName.siglip_text.input[0]).toEqual({ name: 'INPUT_IDS', data_type: 'TYPE_INT64', dims: [64] });
       expect(byName.siglip_text.output[0].dims).toEqual([32]);
-      expect(byName.embed_image.parameters.target_model).toBe('siglip_vision');
-      expect(byName.embed_text.parameters.target_model).toBe('siglip_text');
+      // The Triton deployment's interface: INPUT_IMAGE / INPUT_TEXT, max_batch_size 60, its parameters.
+      expect(byName.embed_image).toMatchObject({
+        max_batch_size: 60,
+        input: [{ name: 'INPUT_IMAGE', data_type: 'TYPE_STRING', dims: [1] }],
+        parameters: { default_base64_encoded: 'false', default_embed_model: 'siglip_vision' },
+      });
+      expect(byName.embed_text).toMatchObject({
+        max_batch_size: 60,
+        input: [{ name: 'INPUT_TEXT', data_type: 'TYPE_STRING', dims: [1] }],
+        parameters: { default_embed_model: 'siglip_text' },
+      });
+      expect(byName.siglip_vision.max_batch_size).toBe(32);
       expect((await readdir(join(repo, 'embed_text'))).sort()).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json']);
       expect(await readdir(join(repo, 'embed_image'))).toContain('preprocessor_config.json');
     });

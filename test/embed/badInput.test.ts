@@ -20,7 +20,7 @@ async function expectServing(url: string): Promise<void> {
   const image = await embedImagesBinary(url, [chelsea]);
   expect(image.status).toBe(200);
   expect(cosine(image.rows![0], reference.photos.pooler_output[1])).toBeGreaterThanOrEqual(0.9999);
-  const text = await inferBytesJson(url, 'embed_text', 'TEXT', ['a cat']);
+  const text = await inferBytesJson(url, 'embed_text', 'INPUT_TEXT', ['a cat']);
   expect(text.status).toBe(200);
   const openai = await postEmbeddings(url, { input: ['a cat', { image: dataUrl(chelsea) }] });
   expect(openai.status).toBe(200);
@@ -41,12 +41,12 @@ describe('embedding models refuse bad input with a clear 400/413 naming the elem
   afterAll(() => backend.close());
   afterEach(() => expectServing(url));
 
-  /** Sends [chelsea, bad] to embed_image by both protocols; expects `status` and an error about IMAGE[1]. */
+  /** Sends [chelsea, bad] to embed_image by both protocols; expects `status` and an error about INPUT_IMAGE[1]. */
   async function expectImageRefused(bad: Uint8Array, status: number, message: RegExp): Promise<void> {
     for (const send of [embedImagesJson, embedImagesBinary]) {
       const res = await send(url, [chelsea, bad]);
       expect(res.status).toBe(status);
-      expect(res.error).toMatch(/^IMAGE\[1\]: /);
+      expect(res.error).toMatch(/^INPUT_IMAGE\[1\]: /);
       expect(res.error).toMatch(message);
     }
   }
@@ -77,68 +77,107 @@ describe('embedding models refuse bad input with a clear 400/413 naming the elem
 
     it('answers 400 to an empty element', async () => {
       const res = await embedImagesBinary(url, [chelsea, new Uint8Array(0)]);
-      expect(res).toMatchObject({ status: 400, error: 'IMAGE[1]: empty image' });
-      const json = await inferBytesJson(url, 'embed_image', 'IMAGE', [Buffer.from(chelsea).toString('base64'), '']);
+      expect(res).toMatchObject({ status: 400, error: 'INPUT_IMAGE[1]: empty image' });
+      const json = await inferBytesJson(url, 'embed_image', 'INPUT_IMAGE', [Buffer.from(chelsea).toString('base64'), ''], { base64_encoded: true });
       expect(json.status).toBe(400);
-      expect(json.error).toMatch(/^IMAGE\[1\]: /);
+      expect(json.error).toMatch(/^INPUT_IMAGE\[1\]: /);
     });
 
-    it('answers 400 to an element that is not valid base64 in JSON', async () => {
-      const res = await inferBytesJson(url, 'embed_image', 'IMAGE', [Buffer.from(chelsea).toString('base64'), 'not base64!']);
-      expect(res).toMatchObject({ status: 400, error: 'IMAGE[1]: not valid base64 image data' });
+    it('answers 400 to an element that is not valid base64 with base64_encoded true', async () => {
+      const res = await inferBytesJson(url, 'embed_image', 'INPUT_IMAGE', [Buffer.from(chelsea).toString('base64'), 'not base64!'], { base64_encoded: true });
+      expect(res).toMatchObject({ status: 400, error: 'INPUT_IMAGE[1]: not valid base64 image data' });
     });
 
-    it('accepts a data: URL as a JSON element, like plain base64', async () => {
-      const res = await inferBytesJson(url, 'embed_image', 'IMAGE', [dataUrl(chelsea)]);
+    it('answers 400 saying to set base64_encoded when base64 text arrives with its default, false', async () => {
+      const hint = 'INPUT_IMAGE[0]: this element is base64 text, but base64_encoded is false: set parameters.base64_encoded to true, or send the file\'s bytes';
+      expect(await inferBytesJson(url, 'embed_image', 'INPUT_IMAGE', [Buffer.from(chelsea).toString('base64')])).toMatchObject({ status: 400, error: hint });
+      expect(await inferBytesJson(url, 'embed_image', 'INPUT_IMAGE', [dataUrl(chelsea)], { base64_encoded: false })).toMatchObject({ status: 400, error: hint });
+      // Base64 text in the binary protocol too.
+      expect(await embedImagesBinary(url, [utf8(Buffer.from(chelsea).toString('base64'))])).toMatchObject({ status: 400, error: hint });
+    });
+
+    it('answers 400 saying to clear base64_encoded when a binary element is the file itself', async () => {
+      const res = await embedImagesBinary(url, [chelsea], { base64_encoded: true });
+      expect(res).toMatchObject({ status: 400, error: 'INPUT_IMAGE[0]: not valid base64 image data: it is an image file; send it with parameters.base64_encoded false' });
+    });
+
+    it('answers 400 to a base64_encoded or embed_model of the wrong type, and to a model it cannot use, listing the choices', async () => {
+      expect(await embedImagesBinary(url, [chelsea], { base64_encoded: 'true' })).toMatchObject({
+        status: 400,
+        error: 'parameter base64_encoded must be a boolean (true or false), got "true"',
+      });
+      for (const embed_model of ['siglip_text', 'nope', 7]) {
+        expect(await embedImagesBinary(url, [chelsea], { embed_model })).toMatchObject({
+          status: 400,
+          error: `parameter embed_model ${JSON.stringify(embed_model)} does not name a model 'embed_image' can use: one of 'siglip_vision'`,
+        });
+      }
+      expect(await inferBytesJson(url, 'embed_text', 'INPUT_TEXT', ['a cat'], { embed_model: 'siglip_vision' })).toMatchObject({
+        status: 400,
+        error: `parameter embed_model "siglip_vision" does not name a model 'embed_text' can use: one of 'siglip_text'`,
+      });
+    });
+
+    it('answers 400 to the input names of the previous release, saying what they became', async () => {
+      const res = await inferBytesJson(url, 'embed_image', 'IMAGE', [Buffer.from(chelsea).toString('base64')], { base64_encoded: true });
+      expect(res).toMatchObject({
+        status: 400,
+        error: "unexpected inference input 'IMAGE' for model 'embed_image', expected 'INPUT_IMAGE' ('IMAGE' was renamed 'INPUT_IMAGE', the Triton deployment's name)",
+      });
+      expect((await inferBytesJson(url, 'embed_text', 'TEXT', ['a cat'])).error).toContain("'TEXT' was renamed 'INPUT_TEXT'");
+    });
+
+    it('accepts a data: URL as a JSON element with base64_encoded true, like plain base64', async () => {
+      const res = await inferBytesJson(url, 'embed_image', 'INPUT_IMAGE', [dataUrl(chelsea)], { base64_encoded: true });
       expect(res.status).toBe(200);
       expect(cosine(res.rows![0], reference.photos.pooler_output[1])).toBeGreaterThanOrEqual(0.9999);
     });
 
     it('answers 400 to a datatype other than BYTES', async () => {
       const pixels = new Float32Array(4);
-      const req = binaryRequest({ inputs: [{ name: 'IMAGE', shape: [4], datatype: 'FP32', parameters: { binary_data_size: 16 } }] }, pixels);
+      const req = binaryRequest({ inputs: [{ name: 'INPUT_IMAGE', shape: [4], datatype: 'FP32', parameters: { binary_data_size: 16 } }] }, pixels);
       const res = await postBinary(url, 'embed_image', req);
       const { status, error } = await readError(res);
       expect(status).toBe(400);
-      expect(error).toMatch(/IMAGE: expected datatype BYTES, got FP32/);
+      expect(error).toMatch(/INPUT_IMAGE: expected datatype BYTES, got FP32/);
     });
 
     it('answers 400 to a shape that is not [n], or does not match the element count', async () => {
       const b64 = Buffer.from(chelsea).toString('base64');
       for (const shape of [[1, 2], [3]]) {
-        const body = JSON.stringify({ inputs: [{ name: 'IMAGE', shape, datatype: 'BYTES', data: [b64, b64] }] });
+        const body = JSON.stringify({ parameters: { base64_encoded: true }, inputs: [{ name: 'INPUT_IMAGE', shape, datatype: 'BYTES', data: [b64, b64] }] });
         const res = await fetch(`${url}/v2/models/embed_image/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         const { status, error } = await readError(res);
         expect(status).toBe(400);
-        expect(error).toMatch(/IMAGE/);
+        expect(error).toMatch(/INPUT_IMAGE/);
       }
     });
 
     it('answers 400 to a wrong input name, naming the expected one', async () => {
       const res = await inferBytesJson(url, 'embed_image', 'PIXEL_VALUES', [Buffer.from(chelsea).toString('base64')]);
       expect(res.status).toBe(400);
-      expect(res.error).toMatch(/'IMAGE'/);
+      expect(res.error).toMatch(/'INPUT_IMAGE'/);
     });
 
     it('answers 400 to a normalize parameter that is not a boolean', async () => {
       const res = await embedImagesJson(url, [chelsea], { normalize: 'yes' });
-      expect(res).toMatchObject({ status: 400, error: 'parameter normalize must be a boolean' });
+      expect(res).toMatchObject({ status: 400, error: 'parameter normalize must be a boolean (true or false), got "yes"' });
     });
   });
 
   describe('embed_text', () => {
     it('answers 400 to an empty or blank string', async () => {
       for (const blank of ['', '   \n']) {
-        const res = await inferBytesJson(url, 'embed_text', 'TEXT', ['a cat', blank]);
-        expect(res).toMatchObject({ status: 400, error: 'TEXT[1]: empty string' });
+        const res = await inferBytesJson(url, 'embed_text', 'INPUT_TEXT', ['a cat', blank]);
+        expect(res).toMatchObject({ status: 400, error: 'INPUT_TEXT[1]: empty string' });
       }
-      const binary = await inferBytesBinary(url, 'embed_text', 'TEXT', [utf8('a cat'), new Uint8Array(0)]);
-      expect(binary).toMatchObject({ status: 400, error: 'TEXT[1]: empty string' });
+      const binary = await inferBytesBinary(url, 'embed_text', 'INPUT_TEXT', [utf8('a cat'), new Uint8Array(0)]);
+      expect(binary).toMatchObject({ status: 400, error: 'INPUT_TEXT[1]: empty string' });
     });
 
     it('answers 400 to bytes that are not UTF-8', async () => {
-      const res = await inferBytesBinary(url, 'embed_text', 'TEXT', [utf8('a cat'), new Uint8Array([0x61, 0xff, 0xfe])]);
-      expect(res).toMatchObject({ status: 400, error: 'TEXT[1]: not valid UTF-8' });
+      const res = await inferBytesBinary(url, 'embed_text', 'INPUT_TEXT', [utf8('a cat'), new Uint8Array([0x61, 0xff, 0xfe])]);
+      expect(res).toMatchObject({ status: 400, error: 'INPUT_TEXT[1]: not valid UTF-8' });
     });
   });
 

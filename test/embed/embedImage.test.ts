@@ -38,9 +38,9 @@ describe('embed_image: image files in, embeddings out (demo model, CPU)', () => 
   });
   afterAll(() => backend.close());
 
-  it('describes itself as IMAGE BYTES [-1] → EMBEDDING FP32 [-1, 64]', async () => {
+  it('describes itself as INPUT_IMAGE BYTES [-1, 1] → EMBEDDING FP32 [-1, 64]', async () => {
     const meta = await (await fetch(`${backend.url}/v2/models/embed_image`)).json();
-    expect(meta.inputs).toEqual([{ name: 'IMAGE', datatype: 'BYTES', shape: [-1] }]);
+    expect(meta.inputs).toEqual([{ name: 'INPUT_IMAGE', datatype: 'BYTES', shape: [-1, 1] }]);
     expect(meta.outputs).toEqual([{ name: 'EMBEDDING', datatype: 'FP32', shape: [-1, 64] }]);
   });
 

@@ -10,7 +10,7 @@ const astronaut = fixtureBytes('astronaut.png');
 
 /** embed_text's embeddings of `texts`, L2-normalized: what /v1/embeddings must return for text items. */
 async function textTower(url: string, texts: string[]): Promise<Float32Array[]> {
-  const res = await inferBytesJson(url, 'embed_text', 'TEXT', texts);
+  const res = await inferBytesJson(url, 'embed_text', 'INPUT_TEXT', texts);
   expect(res.status).toBe(200);
   return res.rows!.map(unit);
 }

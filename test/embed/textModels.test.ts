@@ -36,18 +36,18 @@ describe('siglip_text and embed_text (demo model, CPU)', () => {
     }
   });
 
-  describe('embed_text: TEXT BYTES [-1] → tokenizer → siglip_text', () => {
-    it('describes itself as TEXT BYTES [-1] → EMBEDDING FP32 [-1, 32]', async () => {
+  describe('embed_text: INPUT_TEXT BYTES [-1, 1] → tokenizer → siglip_text', () => {
+    it('describes itself as INPUT_TEXT BYTES [-1, 1] → EMBEDDING FP32 [-1, 32]', async () => {
       const meta = await (await fetch(`${backend.url}/v2/models/embed_text`)).json();
-      expect(meta.inputs).toEqual([{ name: 'TEXT', datatype: 'BYTES', shape: [-1] }]);
+      expect(meta.inputs).toEqual([{ name: 'INPUT_TEXT', datatype: 'BYTES', shape: [-1, 1] }]);
       expect(meta.outputs).toEqual([{ name: 'EMBEDDING', datatype: 'FP32', shape: [-1, 32] }]);
     });
 
     it("gives siglip_text's embeddings of the tokenizer's ids, over JSON and binary (UTF-8 bytes)", async () => {
       const direct = await inferInputIds(backend.url, tokenizer.encodeBatch(texts), texts.length, true);
       expect(direct.status).toBe(200);
-      const json = await inferBytesJson(backend.url, 'embed_text', 'TEXT', texts);
-      const binary = await inferBytesBinary(backend.url, 'embed_text', 'TEXT', texts.map((t) => new TextEncoder().encode(t)));
+      const json = await inferBytesJson(backend.url, 'embed_text', 'INPUT_TEXT', texts);
+      const binary = await inferBytesBinary(backend.url, 'embed_text', 'INPUT_TEXT', texts.map((t) => new TextEncoder().encode(t)));
       for (const res of [json, binary]) {
         expect(res).toMatchObject({ status: 200, shape: [texts.length, 32] });
         res.rows!.forEach((row, i) => expect(maxAbsDiff(row, direct.rows![i])).toBeLessThanOrEqual(1e-5));
@@ -57,14 +57,14 @@ describe('siglip_text and embed_text (demo model, CPU)', () => {
     });
 
     it('embeds texts that differ only in case, punctuation and spacing identically (canonicalization)', async () => {
-      const res = await inferBytesJson(backend.url, 'embed_text', 'TEXT', ['A photo of a cat.', 'a   PHOTO of a cat']);
+      const res = await inferBytesJson(backend.url, 'embed_text', 'INPUT_TEXT', ['A photo of a cat.', 'a   PHOTO of a cat']);
       expect(res.status).toBe(200);
       expect(maxAbsDiff(res.rows![0], res.rows![1])).toBeLessThanOrEqual(1e-5);
     });
 
     it('returns unit-norm rows with normalize: true', async () => {
-      const raw = await inferBytesJson(backend.url, 'embed_text', 'TEXT', texts.slice(0, 2));
-      const normalized = await inferBytesJson(backend.url, 'embed_text', 'TEXT', texts.slice(0, 2), { normalize: true });
+      const raw = await inferBytesJson(backend.url, 'embed_text', 'INPUT_TEXT', texts.slice(0, 2));
+      const normalized = await inferBytesJson(backend.url, 'embed_text', 'INPUT_TEXT', texts.slice(0, 2), { normalize: true });
       normalized.rows!.forEach((row, i) => {
         expect(Math.abs(l2norm(row) - 1)).toBeLessThanOrEqual(1e-5);
         expect(maxAbsDiff(row, unit(raw.rows![i]))).toBeLessThanOrEqual(1e-5);

@@ -145,15 +145,15 @@ describe('X-Request-Id', () => {
 describe('validation: invalid requests never reach a backend', () => {
   it.each([
     ['malformed JSON', '{"inputs": [', 400, /malformed JSON/],
-    ['no inputs', '{"inputs": []}', 400, /inputs/],
-    ['a wrong input name', jsonInfer('PIXELS', [1, 3, 2, 2]), 400, /model 'toy' has no input 'PIXELS' \(it has PIXEL_VALUES\)/],
-    ['a wrong datatype', jsonInfer('PIXEL_VALUES', [1, 3, 2, 2], 'FP64'), 400, /datatype is FP64, but the model expects FP32/],
-    ['a wrong shape', jsonInfer('PIXEL_VALUES', [1, 3, 2, 3]), 400, /shape \[1,3,2,3\] does not match the model's \[-1,3,2,2\]/],
-    ['a wrong rank', jsonInfer('PIXEL_VALUES', [3, 2, 2]), 400, /does not match/],
-    ['a batch above max_batch_size', jsonInfer('PIXEL_VALUES', [9, 3, 2, 2]), 400, /batch size 9 is outside 1..8/],
+    ['no inputs', '{"inputs": []}', 400, /model 'toy' expects input 'PIXEL_VALUES', which the request lacks/],
+    ['a wrong input name', jsonInfer('PIXELS', [1, 3, 2, 2]), 400, /unexpected inference input 'PIXELS' for model 'toy', expected 'PIXEL_VALUES'/],
+    ['a wrong datatype', jsonInfer('PIXEL_VALUES', [1, 3, 2, 2], 'FP64'), 400, /PIXEL_VALUES: expected datatype FP32, got FP64/],
+    ['a wrong shape', jsonInfer('PIXEL_VALUES', [1, 3, 2, 3]), 400, /PIXEL_VALUES: expected shape \[-1,3,2,2\] for model 'toy', got \[1,3,2,3\]/],
+    ['a wrong rank', jsonInfer('PIXEL_VALUES', [3, 2, 2]), 400, /expected shape/],
+    ['a batch above max_batch_size', jsonInfer('PIXEL_VALUES', [9, 3, 2, 2]), 400, /PIXEL_VALUES: batch size 9 exceeds the maximum of 8 for model 'toy'/],
     ['too few values', jsonInfer('PIXEL_VALUES', [1, 3, 2, 2], 'FP32', 11), 400, /expected 12 values for shape \[1,3,2,2\], got 11/],
     ['non-numeric data', JSON.stringify({ inputs: [{ name: 'PIXEL_VALUES', shape: [1, 3, 2, 2], datatype: 'FP32', data: new Array(12).fill('x') }] }), 400, /PIXEL_VALUES/],
-    ['an unknown output', JSON.stringify({ ...JSON.parse(jsonInfer('PIXEL_VALUES', [1, 3, 2, 2])), outputs: [{ name: 'LOGITS' }] }), 400, /no output 'LOGITS'/],
+    ['an unknown output', JSON.stringify({ ...JSON.parse(jsonInfer('PIXEL_VALUES', [1, 3, 2, 2])), outputs: [{ name: 'LOGITS' }] }), 400, /unexpected inference output 'LOGITS' for model 'toy'/],
   ])('answers %s with 400', async (_, body, status, message) => {
     const res = await post('/v2/models/toy/infer', body);
     expect(res.status).toBe(status);
@@ -162,7 +162,7 @@ describe('validation: invalid requests never reach a backend', () => {
   });
 
   it('answers 415 to a content type it cannot read', async () => {
-    const res = await post('/v2/models/toy/infer', jsonInfer('PIXEL_VALUES', [1, 3, 2, 2]), { 'content-type': 'application/x-www-form-urlencoded' });
+    const res = await post('/v2/models/toy/infer', jsonInfer('PIXEL_VALUES', [1, 3, 2, 2]), { 'content-type': 'text/html' });
     expect(res.status).toBe(415);
     expect(inferCalls()).toEqual([]);
   });
@@ -214,8 +214,8 @@ describe('validation: invalid requests never reach a backend', () => {
       ['a header length beyond the body', (b: { body: Uint8Array; headerLength: number }) => String(b.body.length + 1), {}, /Inference-Header-Content-Length is/],
       ['a header length that cuts the JSON', (b: { body: Uint8Array; headerLength: number }) => String(b.headerLength - 5), {}, /malformed JSON/],
       ['a non-numeric header length', () => 'abc', {}, /must be a non-negative integer/],
-      ['binary_data_size not matching the shape', undefined, { declared: 100 }, /binary_data_size is 100, but shape \[1,3,384,384\] of FP32 needs 1769472 bytes/],
-      ['fewer bytes than declared', undefined, { actual: 1769472 - 4 }, /add up to 1769472 bytes, but 1769468 bytes follow/],
+      ['binary_data_size not matching the shape', undefined, { declared: 100 }, /PIXEL_VALUES: expected 1769472 bytes of FP32 for shape \[1,3,384,384\], got binary_data_size 100/],
+      ['fewer bytes than declared', undefined, { actual: 1769472 - 4 }, /the binary section has 1769468 bytes, but binary_data_size parameters account for 1769472/],
     ])('answers 400 to %s', async (_, header, sizes, message) => {
       const b = binaryInfer('PIXEL_VALUES', [1, 3, 384, 384], sizes);
       const res = await send(b, header ? header(b) : undefined);

@@ -161,7 +161,7 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
     // binary_data_size that disagrees with the bytes that follow, and a header longer than the body.
     const short = await fetch(`${gw.url}/v2/models/toy/infer`, { method: 'POST', body: body.subarray(0, body.length - 4) as BodyInit, headers });
     expect(short.status).toBe(400);
-    expect((await short.json()).error).toMatch(/binary_data_size values add up to 48 bytes, but 44 bytes follow/);
+    expect((await short.json()).error).toMatch(/the binary section has 44 bytes, but binary_data_size parameters account for 48/);
     const overlong = await fetch(`${gw.url}/v2/models/toy/infer`, { method: 'POST', body: body as BodyInit, headers: { ...headers, 'inference-header-content-length': String(body.length + 1) } });
     expect(overlong.status).toBe(400);
     expect(a.started.filter((p) => p.endsWith('/infer'))).toEqual([]);

@@ -4,25 +4,16 @@
  * body is checked from its JSON header and then relayed while its tensor bytes arrive (see RelayBody).
  */
 import type { MiddlewareHandler } from 'hono';
-import { InferenceError } from '../../../shared/errors';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
 import { binaryHeaderLength } from '../../../shared/codec/binaryTensor';
+import { checkBodyContentType } from '../../../shared/contract/contentType';
+import { isRawRequest, rawRequestInput } from '../../../shared/contract/rawRequest';
 import { webBodyReader, type BodyReader, type BodyRelay } from '../../http/readBody';
 import { deferRejection } from '../../http/rejection';
 import type { GatewayEnv } from '../../http/env';
 import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
 import { validateInferBody, validateInferParts } from '../../validation/inferBody';
 import { assertModelAllowed } from '../modelAccess/index';
-
-// Triton's clients send application/json, text/plain or nothing; binary bodies are recognised by their header.
-const INFER_TYPES = /^(application\/(json|octet-stream)|text\/plain)\s*(;|$)/i;
-const JSON_TYPE = /^application\/json\s*(;|$)/i;
-
-function checkContentType(type: string | undefined, allowed: RegExp, hint: string): void {
-  if (type !== undefined && !allowed.test(type)) {
-    throw new InferenceError('UNSUPPORTED_MEDIA_TYPE', `unsupported content type '${type}': ${hint}`);
-  }
-}
 
 /** Options of `validateInfer`. */
 export interface ValidateInferOptions {
@@ -40,11 +31,21 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
       if (c.req.method !== 'POST') return;
       const model = c.get('model')!;
       const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
-      if (headerLength === undefined) checkContentType(c.req.header('content-type'), INFER_TYPES, 'send application/json, or the binary extension');
+      if (headerLength === undefined) checkBodyContentType(c.req.header('content-type'));
       const limit = headerLength === undefined ? model.maxBodyBytes.json : model.maxBodyBytes.binary;
       // A binary body's JSON header says everything the checks need, except for BYTES inputs (their
       // elements are counted): for other models the tensor bytes go on to a backend as they arrive.
       const relay = headerLength !== undefined && !model.inputs.some((i) => i.datatype === 'BYTES') ? options.relayBody?.(c, limit) : undefined;
+      if (relay && isRawRequest(headerLength)) {
+        try {
+          rawRequestInput(model.contract, relay.length);
+        } catch (err) {
+          await relay.done();
+          throw err;
+        }
+        c.set('body', relay);
+        return;
+      }
       if (relay) {
         try {
           const n = binaryHeaderLength(headerLength, relay.length);
@@ -79,7 +80,7 @@ export function validateEmbeddings(options: ValidateEmbeddingsOptions): Middlewa
   return async function validateEmbeddings(c, next) {
     c.set('cost', 1);
     await deferRejection(c, async () => {
-      checkContentType(c.req.header('content-type'), JSON_TYPE, 'send application/json');
+      checkBodyContentType(c.req.header('content-type'));
       const body = await readBody(c, maxBodyBytes);
       const { models, items } = validateEmbeddingsBody(body, maxItems);
       for (const model of models) assertModelAllowed(c.get('tenant'), model);
