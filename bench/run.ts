@@ -5,6 +5,7 @@ import { benchEndToEnd } from './e2e';
 import { benchEmbedImage } from './embedImage';
 import { benchGateway } from './gateway';
 import { benchOverload } from './overload';
+import { benchValidateScoring } from './validateScoring';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   embedImage: benchEmbedImage,
   gateway: benchGateway,
   overload: benchOverload,
+  validate: benchValidateScoring,
 };
 
 const only = process.argv.slice(2);

@@ -85,7 +85,7 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
       const cache = await EmbeddingCache.open(settings.cacheDir, kind, identity);
       caches.push(cache);
       const skipped = cache.loaded.skippedBytes ? `, skipped ${cache.loaded.skippedBytes} torn bytes` : '';
-      log(`cache ${cache.path}: ${cache.size} ${kind} embeddings${skipped}`);
+      log(`cache ${cache.path}: ${cache.size} embeddings held${skipped}`);
       return cache;
     };
 

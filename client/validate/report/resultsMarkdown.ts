@@ -14,7 +14,7 @@ export function renderResultsTable(rows: readonly ResultRow[]): string {
   for (const r of rows) {
     if (r.kind === 'zero-shot' && r.method !== 'knn') continue;
     const template = r.template ? (r.templates.length === 1 ? `\`${r.template}\`` : r.template) : '';
-    lines.push(`| ${r.kind} | ${formatFigure(r.top1)} | ${formatFigure(r.top5)} | ${template} |`);
+    lines.push(`| ${r.kind} | ${formatFigure(r.top1)} | ${formatFigure(r.top5)} | ${template}${template ? ' ' : ''}|`);
   }
   return lines.join('\n');
 }

@@ -22,6 +22,8 @@ export interface SyntheticDatasetOptions {
   validPerClass: number;
   /** Image side in pixels (default 32). */
   size?: number;
+  /** Largest shift of an image's colour from its class colour, per channel (default 12; larger makes classes overlap). */
+  colourJitter?: number;
   seed?: number;
 }
 
@@ -56,7 +58,7 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
       await mkdir(folder, { recursive: true });
       for (let n = 1; n <= count; n++) {
         const path = join(folder, `${cls.synset}_${n}.JPEG`);
-        await writeFile(path, await drawImage(cls, size, seededRandom(`${seed}:${split}:${cls.synset}:${n}`)));
+        await writeFile(path, await drawImage(cls, size, options.colourJitter ?? 12, seededRandom(`${seed}:${split}:${cls.synset}:${n}`)));
         out[split].push(path);
       }
     }
@@ -64,8 +66,8 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
   return out;
 }
 
-async function drawImage(cls: SyntheticClass, size: number, rand: () => number): Promise<Buffer> {
-  const jitter = () => (rand() - 0.5) * 24;
+async function drawImage(cls: SyntheticClass, size: number, colourJitter: number, rand: () => number): Promise<Buffer> {
+  const jitter = () => (rand() - 0.5) * 2 * colourJitter;
   const bg = cls.rgb.map((v) => v + jitter());
   const fg = cls.rgb.map((v) => v * 0.45);
   const cx = size * (0.35 + 0.3 * rand());
