@@ -1,7 +1,8 @@
 /**
  * A model's config.json as Triton serves it at GET /v2/models/{m}/config: the JSON form of its ModelConfig
  * protobuf (model_config.proto), so that tritonclient's `json_format.Parse(..., ModelConfig())` accepts it.
- * Only fields of that message appear, enums as their names, and `parameters` as {"key": {"string_value": ...}}.
+ * Only fields of that message appear (proto/inference/model_config.proto declares them), enums as their names,
+ * and `parameters` as {"key": {"string_value": ...}}.
  */
 import type { ModelConfig } from './modelConfig';
 
@@ -19,15 +20,12 @@ export interface TritonModelConfig {
   max_batch_size: number;
   input: Record<string, unknown>[];
   output: Record<string, unknown>[];
-  batch_input: never[];
-  batch_output: never[];
   dynamic_batching?: Record<string, unknown>;
   instance_group: Record<string, unknown>[];
   default_model_filename: string;
   cc_model_filenames: Record<string, string>;
   metric_tags: Record<string, string>;
   parameters: Record<string, TritonParameter>;
-  model_warmup: never[];
 }
 
 /** One config.json parameter as a string_value: strings as they are, anything else as its JSON text. */
@@ -57,8 +55,6 @@ export function tritonModelConfig(config: ModelConfig, extra: Record<string, str
       optional: false,
     })),
     output: config.output.map((t) => ({ name: t.name, data_type: t.data_type, dims: t.dims, label_filename: '', is_shape_tensor: false })),
-    batch_input: [],
-    batch_output: [],
     ...(db && {
       dynamic_batching: {
         preferred_batch_size: db.preferred_batch_size,
@@ -89,6 +85,5 @@ export function tritonModelConfig(config: ModelConfig, extra: Record<string, str
     cc_model_filenames: {},
     metric_tags: {},
     parameters,
-    model_warmup: [],
   };
 }
