@@ -16,7 +16,7 @@ export function binaryImageRequest(file: Uint8Array): { body: Uint8Array; header
   const data = encodeBytesElements([file]);
   const header = new TextEncoder().encode(
     JSON.stringify({
-      inputs: [{ name: 'IMAGE', shape: [1], datatype: 'BYTES', parameters: { binary_data_size: data.byteLength } }],
+      inputs: [{ name: 'INPUT_IMAGE', shape: [1], datatype: 'BYTES', parameters: { binary_data_size: data.byteLength } }],
       outputs: [{ name: 'EMBEDDING', parameters: { binary_data: true } }],
     }),
   );
