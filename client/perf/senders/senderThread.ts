@@ -2,7 +2,8 @@
 // that the profiler's own work (summaries, server stats, printing) never delays a send.
 import { parentPort, workerData, type Transferable } from 'node:worker_threads';
 import { requestStep } from '../inputs/inputDataset';
-import { ScheduleCursor, sendDecision } from '../load/rateSchedule';
+import { runRateLoop } from '../load/rateLoop';
+import { ScheduleCursor } from '../load/rateSchedule';
 import type { PreparedRequest } from '../requests/preparedRequest';
 import { createHttpSender, type RequestSender, type SendResult } from './httpSender';
 import { RecordBuffer } from './requestRecords';
@@ -66,23 +67,15 @@ function runConcurrency(slots: number[], totalSlots: number): void {
 
 function runRate(m: Extract<ToSender, { type: 'rate' }>): void {
   const gen = generation;
-  const cursor = new ScheduleCursor(m.schedule);
   let k = 0;
-  let due = m.startNs + cursor.next();
-  const tick = () => {
-    // Sends everything that is due; more than one when the thread fell behind (each then counts as delayed).
-    while (gen === generation && mayStart()) {
-      const { waitNs, delayed } = sendDecision(nowNs(), due);
-      // Node's timers have millisecond resolution: a send due within half a millisecond goes now.
-      if (waitNs > 500_000) {
-        setTimeout(tick, Math.floor(waitNs / 1e6));
-        return;
-      }
-      send(bodyFor(m.sender, m.senders, k++), delayed, () => {});
-      due = m.startNs + cursor.next();
-    }
-  };
-  tick();
+  runRateLoop({
+    cursor: new ScheduleCursor(m.schedule),
+    startNs: m.startNs,
+    nowNs,
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+    mayStart: () => gen === generation && mayStart(),
+    send: (delayed) => send(bodyFor(m.sender, m.senders, k++), delayed, () => {}),
+  });
 }
 
 port.on('message', (m: ToSender) => {
