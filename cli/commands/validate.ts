@@ -59,6 +59,14 @@ export function registerValidateCommand(program: Command): void {
         bar.stop();
         process.stderr.write(`${line}\n`);
       };
+      // Ctrl-C stops sending and lets the cache finish its writes; a second one exits at once.
+      const interrupt = new AbortController();
+      const onSignal = () => {
+        if (interrupt.signal.aborted) process.exit(130);
+        interrupt.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const result = await runValidate({
           data: o.data,
@@ -75,6 +83,7 @@ export function registerValidateCommand(program: Command): void {
           onProgress: (p) => bar.update(p),
           onRejected: (r) => note(`refused by the server, skipped: ${r.name}: ${r.error}`),
           log: note,
+          signal: interrupt.signal,
         }).finally(() => bar.stop());
         const c = result.counts;
         process.stderr.write(
@@ -85,8 +94,17 @@ export function registerValidateCommand(program: Command): void {
         process.stdout.write(`${renderResultsTable(result.rows)}\n\n${renderMethodComparison(result.rows)}\n${notes ? `\n${notes}\n` : ''}`);
         if (o.out) process.stderr.write(`wrote ${(await writeResults(o.out, result)).join(', ')}\n`);
       } catch (err) {
-        process.stderr.write(`siglip validate: ${(err as Error).message}\n`);
-        process.exitCode = 1;
+        if (interrupt.signal.aborted) {
+          const kept = o.cache ? `what was embedded is cached in ${o.cache}; run the same command again to continue` : 'nothing was cached (--no-cache)';
+          process.stderr.write(`siglip validate: interrupted; ${kept}\n`);
+          process.exitCode = 130;
+        } else {
+          process.stderr.write(`siglip validate: ${(err as Error).message}\n`);
+          process.exitCode = 1;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
     });
 }

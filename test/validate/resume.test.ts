@@ -17,13 +17,14 @@ let root: string;
 let data: SyntheticDataset;
 let server: LoopbackServer;
 let killAt: number | undefined;
+let killWith: NodeJS.Signals = 'SIGKILL';
 let running: ChildProcess | undefined;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'validate-resume-'));
   data = await writeSyntheticDataset({ dir: join(root, 'data'), classes: 12, trainPerClass: 5, validPerClass: 4 });
-  // Kills the CLI with SIGKILL when it sends the killAt-th image: no chance to flush or clean up.
-  server = await startLoopbackServer({ onImageRequest: (n) => (n === killAt ? running?.kill('SIGKILL') : undefined) });
+  // Signals the CLI when it sends the killAt-th image; SIGKILL leaves it no chance to flush or clean up.
+  server = await startLoopbackServer({ onImageRequest: (n) => (n === killAt ? running?.kill(killWith) : undefined) });
 });
 afterAll(async () => {
   await server.close();
@@ -71,5 +72,22 @@ describe('siglip validate, killed halfway and rerun', () => {
     expect(fresh.code).toBe(0);
     expect(resumed.stdout).toBe(fresh.stdout);
     expect(resumed.stdout.split('\n')[0]).toBe('| | top-1 | top-5 | prompt template |');
+  });
+
+  it('stops on Ctrl-C with a line saying how to continue, and the rerun embeds only the rest', async () => {
+    const cacheDir = join(root, 'cache-sigint');
+    killWith = 'SIGINT';
+    killAt = server.stats.imageRequests + TOTAL / 2;
+    const interrupted = await cli(['--cache', cacheDir]);
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain(`siglip validate: interrupted; what was embedded is cached in ${cacheDir}; run the same command again to continue\n`);
+    const kept = await cachedImages(cacheDir);
+    expect(kept).toBeGreaterThanOrEqual(TOTAL / 2 - CONCURRENCY);
+
+    killAt = undefined;
+    const before = server.stats.imageRequests;
+    const resumed = await cli(['--cache', cacheDir]);
+    expect(resumed.code).toBe(0);
+    expect(server.stats.imageRequests - before).toBe(TOTAL - kept);
   });
 });

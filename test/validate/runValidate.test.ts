@@ -135,6 +135,13 @@ describe('runValidate against the loopback server', () => {
     expect(result.notes).toContain('with 4 classes top-5 counts every label as a hit (top_k_accuracy_score warns that k ≥ n_classes is meaningless)');
   });
 
+  it('leaves the few-shot row out, saying why, when there are fewer train images than k', async () => {
+    const { result } = await run({ classes: 3, trainPerClass: 3, ensemble: false });
+    expect(result.rows[0]).toMatchObject({ id: 'fewshot_knn', kind: '3-shot kNN', top1: null, top5: null });
+    expect(result.rows[0].note).toBe('the few-shot row needs at least k = 10 train images, got 9');
+    expect(renderResultsTable(result.rows).split('\n')[2]).toBe('| 3-shot kNN | n/a | n/a | |');
+  });
+
   it('embeds nothing again on a rerun with the cache, and gives the same figures', async () => {
     const cacheDir = join(root, 'cache');
     const s = await startLoopbackServer();
