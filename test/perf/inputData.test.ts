@@ -69,6 +69,24 @@ describe('loadInputData with the seed files', () => {
   });
 });
 
+describe("loadInputData with the project's data/ files", () => {
+  const DATA = (path: string) => new URL(`../../data/${path}`, import.meta.url).pathname;
+  it.each([
+    ['siglip_vision/pixel_values.json', { name: 'PIXEL_VALUES', datatype: 'FP32', shape: [3, 384, 384] }, 3 * 384 * 384 * 4],
+    ['siglip_text/input_ids.json', { name: 'INPUT_IDS', datatype: 'INT64', shape: [64] }, 64 * 8],
+    ['embed_text/texts.json', { name: 'INPUT_TEXT', datatype: 'BYTES', shape: [1] }, undefined],
+    ['embed_image/base64.json', { name: 'INPUT_IMAGE', datatype: 'BYTES', shape: [1] }, undefined],
+  ] as const)('reads data/%s', (path, input, bytes) => {
+    const ds = loadInputData([DATA(path)], model([{ ...input, shape: [...input.shape] }]), gen);
+    expect(ds.steps.length).toBeGreaterThan(0);
+    for (const step of ds.steps) {
+      const t = step.get(input.name)!;
+      if (bytes !== undefined) expect(t.bytes.byteLength).toBe(bytes);
+      else expect(decodeBytesElements(t.bytes)).toHaveLength(1);
+    }
+  });
+});
+
 describe('JSON input data forms', () => {
   const dir = mkdtempSync(join(tmpdir(), 'siglip-perf-data-'));
   const file = (name: string, doc: unknown) => {
