@@ -6,16 +6,12 @@ import { embedImages, type EmbedProgress, type RejectedImage } from './embedImag
 import { embedTexts } from './embedTexts';
 import type { RetryPolicy } from './http/retryPolicy';
 import { TEXT_EMBED_MODEL, V2Client } from './http/v2Client';
-import type { PerClassRow, ResultRow, ValidateResult, ValidateSettings } from './results';
-import { cosineKNeighbours } from './scoring/cosineKNeighbours';
-import { cosineLabelRanks } from './scoring/cosineLabelRanks';
-import { knnLabelRanks, type LabelRanks } from './scoring/knnLabelRanks';
-import { normalizeRows } from './scoring/normalizeRows';
-import { SimilarityEngine, type Matrix } from './scoring/similarityEngine';
-import { topKAccuracy, topKAccuracyPerLabel } from './scoring/topKAccuracy';
-import { ensembleClassEmbeddings } from './zeroShot/ensembleClassEmbeddings';
-import { CLIP_IMAGENET_TEMPLATES, fillTemplate, OLD_TABLE_TEMPLATES, readTemplateFile, type Template } from './zeroShot/templates';
+import { perClassRows } from './report/perClassRows';
+import type { ValidateResult, ValidateSettings } from './results';
+import { scoreRows, stackRows, type LabeledEmbeddings } from './scoreRows';
 import { ValidateError } from './validateError';
+import { templateSets } from './zeroShot/templateSets';
+import { fillTemplate, readTemplateFile } from './zeroShot/templates';
 
 /** The server `siglip validate` talks to unless told otherwise (`siglip serve`'s default address). */
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
@@ -52,11 +48,6 @@ export interface ValidateOptions {
   chunkRows?: number;
 }
 
-interface TemplateSet {
-  id: string;
-  template: string;
-  templates: Template[];
-}
 
 /**
  * `siglip validate` as a function: embeds the dataset through the server (cached, resumable), scores the 10-shot
@@ -107,85 +98,50 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
     const texts = await embedTexts(prompts, { client, cache: textCache, concurrency: settings.concurrency, onProgress: options.onProgress, signal: options.signal });
     const t2 = performance.now();
 
-    const trainUsed = usable(dataset.train, embedded.embeddings.slice(0, dataset.train.length));
-    const validUsed = usable(dataset.valid, embedded.embeddings.slice(dataset.train.length));
-    if (!validUsed.images.length) throw new ValidateError('no validation image could be embedded: check that valid/<synset>/ holds images the server accepts');
-    const imageDim = validUsed.matrix.dim;
-    if (trainUsed.images.length && trainUsed.matrix.dim !== imageDim) throw new ValidateError(`the server returned image embeddings of ${trainUsed.matrix.dim} and ${imageDim} values`);
+    const train = usable(dataset.train, embedded.embeddings.slice(0, dataset.train.length));
+    const valid = usable(dataset.valid, embedded.embeddings.slice(dataset.train.length));
+    if (!valid.labels.length) throw new ValidateError('no validation image could be embedded: check that valid/<synset>/ holds images the server accepts');
+    if (train.labels.length && train.matrix.dim !== valid.matrix.dim) {
+      throw new ValidateError(`the server returned image embeddings of ${train.matrix.dim} and ${valid.matrix.dim} values`);
+    }
+    const textDim = texts.byText.size ? texts.byText.values().next().value!.length : null;
+    const { rows, ranks } = await scoreRows({
+      classes: dataset.classes,
+      train,
+      valid,
+      sets,
+      textEmbedding: (p) => texts.byText.get(p)!,
+      textDim,
+      neighbours: NEIGHBOURS,
+      chunkRows: options.chunkRows,
+    });
+    const t3 = performance.now();
 
     const nClasses = dataset.classes.length;
-    const validLabels = Int32Array.from(validUsed.images, (im) => im.label);
-    const rows: ResultRow[] = [];
-    const ranks = new Map<string, LabelRanks>();
-    const notes: string[] = [];
-    const engine = await SimilarityEngine.create({ chunkRows: options.chunkRows });
-    try {
-      const valid = { ...validUsed.matrix, data: normalizeRows(validUsed.matrix.data, imageDim) };
-      const shots = Math.max(0, ...dataset.classes.map((_, c) => trainUsed.images.filter((im) => im.label === c).length));
-      const fewshot: ResultRow = { id: 'fewshot_knn', kind: `${shots}-shot kNN`, method: 'knn', template: '', templates: [], top1: null, top5: null };
-      if (trainUsed.images.length >= NEIGHBOURS) {
-        const train = { ...trainUsed.matrix, data: normalizeRows(trainUsed.matrix.data, imageDim) };
-        const trainLabels = Int32Array.from(trainUsed.images, (im) => im.label);
-        const r = knnLabelRanks(await cosineKNeighbours(engine, valid, train, NEIGHBOURS), trainLabels, validLabels, nClasses);
-        setFigures(fewshot, r, ranks);
-      } else {
-        fewshot.note = `the few-shot row needs at least k = ${NEIGHBOURS} train images, got ${trainUsed.images.length}`;
-      }
-      rows.push(fewshot);
-
-      const textDim = texts.byText.size ? texts.byText.values().next().value!.length : null;
-      const zeroShotNote =
-        textDim !== null && textDim !== imageDim
-          ? `zero-shot needs image and text embeddings of one width: the server's are ${imageDim}-d and ${textDim}-d (serve a model pair whose towers share a width)`
-          : undefined;
-      const classIndex = Int32Array.from({ length: nClasses }, (_, i) => i);
-      for (const set of sets) {
-        const knn: ResultRow = { id: `${set.id}_knn`, kind: 'zero-shot', method: 'knn', template: set.template, templates: set.templates, top1: null, top5: null };
-        const cosine: ResultRow = { ...knn, id: `${set.id}_cosine`, method: 'cosine', kind: set.templates.length > 1 ? 'zero-shot ensemble' : 'zero-shot' };
-        if (zeroShotNote) {
-          knn.note = cosine.note = zeroShotNote;
-        } else {
-          const perTemplate = set.templates.map((t) => promptMatrix(dataset.classes.map((c) => texts.byText.get(fillTemplate(t, c))!), textDim!));
-          const classes = perTemplate.length === 1 ? { ...perTemplate[0], data: normalizeRows(perTemplate[0].data, textDim!) } : ensembleClassEmbeddings(perTemplate);
-          if (nClasses >= NEIGHBOURS) {
-            setFigures(knn, knnLabelRanks(await cosineKNeighbours(engine, valid, classes, NEIGHBOURS), classIndex, validLabels, nClasses), ranks);
-          } else {
-            knn.note = `kNN over class embeddings needs at least k = ${NEIGHBOURS} classes, got ${nClasses}`;
-          }
-          setFigures(cosine, await cosineLabelRanks(engine, valid, classes, validLabels), ranks);
-        }
-        rows.push(knn, cosine);
-      }
-      for (const r of rows) if (r.note && !notes.includes(r.note)) notes.push(r.note);
-      if (embedded.rejected.length) notes.push(`${embedded.rejected.length} images were refused by the server and left out (listed in results.json)`);
-      if (nClasses <= 5) notes.push(`with ${nClasses} classes top-5 counts every label as a hit (top_k_accuracy_score warns that k ≥ n_classes is meaningless)`);
-      const t3 = performance.now();
-
-      const perClass = perClassRows(dataset.classes, trainUsed.images, validUsed.images, rows, ranks, validLabels);
-      return {
-        settings,
-        server: { url: client.baseUrl, image: imageIdentity, text: prompts.length ? textIdentity : null },
-        counts: {
-          classes: nClasses,
-          trainImages: trainUsed.images.length,
-          validImages: validUsed.images.length,
-          rejectedImages: embedded.rejected.length,
-          imagesFromCache: embedded.fromCache,
-          imagesEmbedded: embedded.embedded,
-          textsFromCache: texts.fromCache,
-          textsEmbedded: texts.embedded,
-          imageDim,
-          textDim,
-        },
-        rows,
-        rejected: embedded.rejected,
-        perClass,
-        notes,
-        timings: { embedImagesMs: t1 - t0, embedTextsMs: t2 - t1, scoringMs: t3 - t2 },
-      };
-    } finally {
-      await engine.close();
-    }
+    const notes = [...new Set(rows.flatMap((r) => (r.note ? [r.note] : [])))];
+    if (embedded.rejected.length) notes.push(`${embedded.rejected.length} images were refused by the server and left out (listed in results.json)`);
+    if (nClasses <= 5) notes.push(`with ${nClasses} classes top-5 counts every label as a hit (top_k_accuracy_score warns that k ≥ n_classes is meaningless)`);
+    return {
+      settings,
+      server: { url: client.baseUrl, image: imageIdentity, text: prompts.length ? textIdentity : null },
+      counts: {
+        classes: nClasses,
+        trainImages: train.labels.length,
+        validImages: valid.labels.length,
+        rejectedImages: embedded.rejected.length,
+        imagesFromCache: embedded.fromCache,
+        imagesEmbedded: embedded.embedded,
+        textsFromCache: texts.fromCache,
+        textsEmbedded: texts.embedded,
+        imageDim: valid.matrix.dim,
+        textDim,
+      },
+      rows,
+      rejected: embedded.rejected,
+      perClass: perClassRows(dataset.classes, train.labels, valid.labels, rows, ranks),
+      notes,
+      timings: { embedImagesMs: t1 - t0, embedTextsMs: t2 - t1, scoringMs: t3 - t2 },
+    };
   } finally {
     await Promise.all(caches.map((c) => c.close()));
     await client.close();
@@ -214,69 +170,16 @@ function resolveSettings(o: ValidateOptions): ValidateSettings {
   };
 }
 
-// The old table's three templates, each of the user's (and their ensemble), and the CLIP 80 as an ensemble.
-function templateSets(user: Template[], ensemble: boolean): TemplateSet[] {
-  const sets: TemplateSet[] = OLD_TABLE_TEMPLATES.map((t, i) => ({ id: `old${i + 1}`, template: t, templates: [t] }));
-  user.forEach((t, i) => sets.push({ id: `user${i + 1}`, template: t, templates: [t] }));
-  if (user.length > 1) sets.push({ id: 'user_ensemble', template: `${user.length} templates of the template file`, templates: user });
-  if (ensemble) sets.push({ id: 'clip80', template: `${CLIP_IMAGENET_TEMPLATES.length} CLIP ImageNet templates`, templates: [...CLIP_IMAGENET_TEMPLATES] });
-  return sets;
-}
-
+// A model's identity for the cache: what the server says about it, and how we call it.
 async function identify(client: V2Client, model: string, request: Record<string, unknown>): Promise<ModelIdentity> {
   const metadata = await client.modelMetadata(model);
   const config = await client.modelConfig(model);
   return { url: client.baseUrl, model, metadata, ...(config ? { config } : {}), request };
 }
 
-// The images that got an embedding, and their embeddings as one matrix.
-function usable(images: readonly LabeledImage[], embeddings: readonly (Float32Array | undefined)[]): { images: LabeledImage[]; matrix: Matrix } {
-  const kept = images.map((im, i) => ({ im, e: embeddings[i] })).filter((x): x is { im: LabeledImage; e: Float32Array } => x.e !== undefined);
+// The images that got an embedding: their labels, and their embeddings as one matrix.
+function usable(images: readonly LabeledImage[], embeddings: readonly (Float32Array | undefined)[]): LabeledEmbeddings {
+  const kept = images.flatMap((im, i) => (embeddings[i] ? [{ label: im.label, e: embeddings[i]! }] : []));
   const dim = kept.length ? kept[0].e.length : 0;
-  const data = new Float32Array(kept.length * dim);
-  kept.forEach(({ e }, i) => {
-    if (e.length !== dim) throw new ValidateError(`the server returned image embeddings of ${dim} and ${e.length} values`);
-    data.set(e, i * dim);
-  });
-  return { images: kept.map((x) => x.im), matrix: { data, rows: kept.length, dim } };
-}
-
-function promptMatrix(embeddings: Float32Array[], dim: number): Matrix {
-  const data = new Float32Array(embeddings.length * dim);
-  embeddings.forEach((e, i) => {
-    if (e.length !== dim) throw new ValidateError(`the server returned text embeddings of ${dim} and ${e.length} values`);
-    data.set(e, i * dim);
-  });
-  return { data, rows: embeddings.length, dim };
-}
-
-function setFigures(row: ResultRow, r: LabelRanks, ranks: Map<string, LabelRanks>): void {
-  row.top1 = topKAccuracy(r, 1);
-  row.top5 = topKAccuracy(r, 5);
-  ranks.set(row.id, r);
-}
-
-function perClassRows(
-  classes: { synset: string; description: string }[],
-  train: LabeledImage[],
-  valid: LabeledImage[],
-  rows: ResultRow[],
-  ranks: Map<string, LabelRanks>,
-  validLabels: Int32Array,
-): PerClassRow[] {
-  const n = classes.length;
-  const count = (images: LabeledImage[]) => images.reduce((acc, im) => (acc[im.label]++, acc), new Array<number>(n).fill(0));
-  const trainCounts = count(train);
-  const validCounts = count(valid);
-  const perRow = new Map(
-    rows.filter((r) => ranks.has(r.id)).map((r) => [r.id, [topKAccuracyPerLabel(ranks.get(r.id)!, validLabels, n, 1), topKAccuracyPerLabel(ranks.get(r.id)!, validLabels, n, 5)]] as const),
-  );
-  const orNull = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
-  return classes.map((c, i) => ({
-    synset: c.synset,
-    description: c.description,
-    trainImages: trainCounts[i],
-    validImages: validCounts[i],
-    accuracy: Object.fromEntries(rows.map((r) => [r.id, { top1: orNull(perRow.get(r.id)?.[0][i]), top5: orNull(perRow.get(r.id)?.[1][i]) }])),
-  }));
+  return { matrix: stackRows(kept.map((x) => x.e), dim, 'image'), labels: Int32Array.from(kept, (x) => x.label) };
 }
