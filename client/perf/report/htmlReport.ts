@@ -42,8 +42,15 @@ export function htmlReport(run: RunInfo, statuses: readonly PerfStatus[]): strin
     title: 'Latency percentiles vs throughput',
     xLabel: 'Throughput (infer/s)',
     yLabel: 'Latency (ms)',
+    xDomain: 'data',
+    join: 'given',
     series: [
-      { name: 'avg', color: COLORS[7], points: points.map((p) => [p.client.inferPerSec, ms(p.client.avgLatencyNs)] as [number, number]) },
+      {
+        name: 'avg',
+        color: COLORS[7],
+        points: points.map((p) => [p.client.inferPerSec, ms(p.client.avgLatencyNs)] as [number, number]),
+        labels: points.map((p) => (rate ? `${cppDouble(p.requestRate)}/s` : `c=${p.concurrency}`)),
+      },
       ...percentiles.map((pc, i) => ({
         name: `p${pc}`,
         color: COLORS[(i + 1) % COLORS.length],
@@ -103,9 +110,9 @@ export function htmlReport(run: RunInfo, statuses: readonly PerfStatus[]): strin
 <style>
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1340px;color:#222;padding:0 16px}
 h1{font-size:20px;margin:0 0 4px}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 16px}
-dt{color:#666}dd{margin:0}.charts{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:6px}
+dt{color:#666}dd{margin:0}.charts{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:6px;max-width:652px}
 .chart text{font-size:12px;fill:#333}.chart .title{font-size:14px;font-weight:600}.chart .axis-label{font-size:12px;fill:#444}
-.chart .grid{stroke:#eee}.chart .axis{stroke:#888}.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;padding:2px 8px 4px 76px}
+.chart .grid{stroke:#eee}.chart .point-label{font-size:11px;fill:#555}.chart .axis{stroke:#888}.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;padding:2px 8px 4px 76px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:5px;border-radius:2px;vertical-align:-1px}
 table{border-collapse:collapse;margin-top:16px;font-variant-numeric:tabular-nums}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}th{background:#f6f6f6}
 footer{margin-top:16px;color:#777;font-size:12px}

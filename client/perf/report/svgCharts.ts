@@ -6,6 +6,8 @@ export interface Series {
   name: string;
   color: string;
   points: [number, number][];
+  /** Text drawn beside each point (e.g. its concurrency), in the order of `points`. */
+  labels?: string[];
 }
 
 /** A line chart's content. */
@@ -15,6 +17,10 @@ export interface LineChart {
   xLabel: string;
   yLabel: string;
   series: Series[];
+  /** 'zero' (default) starts the x axis at 0; 'data' fits it to the points (for throughput, which starts high). */
+  xDomain?: 'zero' | 'data';
+  /** 'x' (default) joins points in x order; 'given' in the order given (the load order, when x is not monotonic). */
+  join?: 'x' | 'given';
 }
 
 /** One stacked segment kind of a bar chart, with a value per bar. */
@@ -45,14 +51,15 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** "Nice" tick values covering [0, max] (1, 2 or 5 times a power of ten apart). */
-export function niceTicks(max: number, count = 5): number[] {
-  if (!(max > 0)) return [0, 1];
-  const raw = max / count;
+/** "Nice" tick values covering [min, max] (1, 2 or 5 times a power of ten apart), from 0 unless min is given. */
+export function niceTicks(max: number, count = 5, min = 0): number[] {
+  if (!(max > min)) return max > 0 ? [0, max * 1.2] : [0, 1];
+  const raw = (max - min) / count;
   const pow = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw)!;
+  const first = Math.floor(min / step) * step;
   const ticks: number[] = [];
-  for (let v = 0; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let i = 0; first + i * step <= max + step * 1e-9; i++) ticks.push(Number((first + i * step).toPrecision(12)));
   if (ticks.at(-1)! < max) ticks.push(Number((ticks.at(-1)! + step).toPrecision(12)));
   return ticks;
 }
@@ -67,6 +74,7 @@ export function tickText(v: number): string {
 
 function frame(id: string, title: string, xLabel: string, yLabel: string, yTicks: number[], yMax: number, body: string, xAxis: string): string {
   const y = (v: number) => M.top + PH - (v / yMax) * PH;
+
   const grid = yTicks
     .map((t) => `<line class="grid" x1="${M.left}" x2="${M.left + PW}" y1="${y(t)}" y2="${y(t)}"/><text class="tick" x="${M.left - 8}" y="${y(t) + 4}" text-anchor="end">${tickText(t)}</text>`)
     .join('');
@@ -91,21 +99,28 @@ function legend(items: { name: string; color: string }[]): string {
 /** A line chart with markers; both axes start at 0. */
 export function lineChart(c: LineChart): string {
   const all = c.series.flatMap((s) => s.points);
-  const xTicks = niceTicks(Math.max(...all.map((p) => p[0]), 0));
+  const xs = all.map((p) => p[0]);
+  const xTicks = c.xDomain === 'data' ? niceTicks(Math.max(...xs), 5, Math.min(...xs)) : niceTicks(Math.max(...xs, 0));
   const yTicks = niceTicks(Math.max(...all.map((p) => p[1]), 0));
+  const xMin = xTicks[0];
   const xMax = xTicks.at(-1)!;
   const yMax = yTicks.at(-1)!;
-  const x = (v: number) => M.left + (v / xMax) * PW;
+  const x = (v: number) => M.left + ((v - xMin) / (xMax - xMin)) * PW;
   const y = (v: number) => M.top + PH - (v / yMax) * PH;
   const xAxis = xTicks.map((t) => `<text class="tick" x="${x(t)}" y="${M.top + PH + 18}" text-anchor="middle">${tickText(t)}</text>`).join('');
   const body = c.series
     .map((s) => {
-      const pts = [...s.points].sort((a, b) => a[0] - b[0]);
+      const order = s.points.map((_, i) => i);
+      if (c.join !== 'given') order.sort((a, b) => s.points[a][0] - s.points[b][0]);
+      const pts = order.map((i) => s.points[i]);
       const path = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
+      const labels = s.labels
+        ? order.map((i) => `<text class="point-label" x="${(x(s.points[i][0]) + 6).toFixed(1)}" y="${(y(s.points[i][1]) + 14).toFixed(1)}">${esc(s.labels![i])}</text>`).join('')
+        : '';
       const marks = pts
         .map((p) => `<circle class="point" cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="4" fill="${s.color}"><title>${esc(s.name)}: ${tickText(p[1])} at ${tickText(p[0])}</title></circle>`)
         .join('');
-      return `<g class="series" data-series="${esc(s.name)}"><path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>${marks}</g>`;
+      return `<g class="series" data-series="${esc(s.name)}"><path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>${marks}${labels}</g>`;
     })
     .join('');
   return `<figure>${frame(c.id, c.title, c.xLabel, c.yLabel, yTicks, yMax, body, xAxis)}${legend(c.series)}</figure>`;
