@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { EmbeddingCache } from './cache/embeddingCache';
 import type { ModelIdentity } from './cache/modelIdentity';
@@ -66,6 +67,8 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
   const userTemplates = options.templatesFile ? await readTemplateFile(options.templatesFile) : [];
   const sets = templateSets(userTemplates, settings.ensemble);
 
+  // Every request in flight (and every retry wait) listens on the signal: more than EventTarget's default 10.
+  if (options.signal) setMaxListeners(2 * settings.concurrency + 16, options.signal);
   const client = new V2Client({ url: settings.url, apiKey: options.apiKey, connections: settings.concurrency, retry: options.retry });
   const caches: EmbeddingCache[] = [];
   try {
@@ -121,6 +124,11 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
     const notes = [...new Set(rows.flatMap((r) => (r.note ? [r.note] : [])))];
     if (embedded.rejected.length) notes.push(`${embedded.rejected.length} images were refused by the server and left out (listed in results.json)`);
     if (nClasses <= 5) notes.push(`with ${nClasses} classes top-5 counts every label as a hit (top_k_accuracy_score warns that k ≥ n_classes is meaningless)`);
+    // top_k_accuracy_score refuses two-column scores for binary targets, and labels that are not sorted.
+    if (nClasses === 2) notes.push('with 2 classes scikit-learn would refuse these scores as binary; the figures use its multiclass rule');
+    if (dataset.classes.some((c, i) => i > 0 && dataset.classes[i - 1].synset > c.synset)) {
+      notes.push("the mapping file's synsets are not sorted: scikit-learn's columns would be in sorted order (its top_k_accuracy_score refuses unsorted labels); equal scores are ranked in file order here");
+    }
     return {
       settings,
       server: { url: client.baseUrl, image: imageIdentity, text: prompts.length ? textIdentity : null },
