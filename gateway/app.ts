@@ -4,13 +4,16 @@
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { notFound } from '../shared/errors';
+import { silentLogger, type Logger } from '../shared/log/logger';
 import type { BackendPool } from './backends/backendPool';
 import type { ModelCatalog } from './backends/modelCatalog';
 import { cachedJson } from './cache/cachedJson';
 import { errorResponse } from './http/errorResponse';
+import { logFailure } from './http/failureLog';
 import type { GatewayEnv } from './http/env';
 import type { BackendRequest } from './backends/transport';
 import type { BodyReader, BodyRelay } from './http/readBody';
+import { accessLog } from './middleware/accessLog/index';
 import { modelAccess } from './middleware/modelAccess/index';
 import { rateLimit, type LimiterFailureMode } from './middleware/rateLimit/index';
 import { requestId } from './middleware/requestId/index';
@@ -30,6 +33,11 @@ export interface GatewayDeps {
   catalog: ModelCatalog;
   cache: ResponseCache;
   clock: Clock;
+  /**
+   * Where the app logs: an access line per request, 401s, 429s and 5xx. pino on Node, console JSON on Workers
+   * (shared/log); each component gets a child (`component: access | auth | ratelimit | errors`). Default: none.
+   */
+  log?: Logger;
   /** How bodies are read (Node: straight from the socket); defaults to the Fetch API body. */
   readBody?: BodyReader;
   /** How binary infer bodies are relayed to a backend while they arrive (Node); without it they are read first. */
@@ -67,9 +75,11 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const settings = { ...DEFAULT_SETTINGS, ...deps.settings };
   const { pool, catalog, cache, clock } = deps;
   const app = new Hono<GatewayEnv>();
+  const log = deps.log ?? silentLogger;
 
-  const auth = tenantAuth({ keys: deps.keys });
-  const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure });
+  const auth = tenantAuth({ keys: deps.keys, log: log.child({ component: 'auth' }) });
+  const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure, log: log.child({ component: 'ratelimit' }) });
+  const errorLog = log.child({ component: 'errors' });
   const forward = forwardToBackend(pool, deps.releaseBody);
   // Keeps the health picture fresh where no timer does (Workers); a no-op while it is fresh.
   const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(c, next) {
@@ -77,8 +87,14 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     await next();
   };
 
+  // Outermost, so the access line covers everything below, errors and 404s included.
+  app.use('*', accessLog({ log: log.child({ component: 'access' }) }));
   app.use('*', requestId());
-  app.onError((err, c) => errorResponse(c, err));
+  app.onError((err, c) => {
+    const res = errorResponse(c, err);
+    logFailure(errorLog, c, err, res.status);
+    return res;
+  });
   app.notFound((c) => errorResponse(c, notFound('not found')));
 
   app.get('/health', cachedJson({ cache, clock, key: '/health', ttlSeconds: settings.cacheTtlSeconds, compute: () => computeHealth(pool) }));

@@ -1,5 +1,6 @@
 /** Gateway configuration, validated once at start-up (Node options or Worker vars) into plain objects. */
 import { z } from 'zod';
+import { LOG_LEVELS } from '../shared/log/logger';
 import type { BackendTarget } from './backends/transport';
 
 /** A backend given as `URL` or `name=URL`; the URL is an http(s) origin. */
@@ -40,6 +41,7 @@ export const workerVarsSchema = z.object({
   HEALTH_INTERVAL_MS: z.coerce.number().int().positive().optional(),
   CACHE_TTL_SECONDS: z.coerce.number().int().positive().optional(),
   LIMITER_FAILURE: z.enum(['closed', 'open']).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
 });
 
 /** The message of a zod failure, naming the field. */

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
+import { createLogger } from '../shared/log/createLogger';
+import { LOG_LEVELS, type Logger } from '../shared/log/logger';
 import { createGatewayApp } from './app';
 import { MemoryKeyStore } from './auth/memoryKeyStore';
 import { emptyKeysFile, keysFileSchema, parseKeysFile, type KeysFile } from './auth/keysFile';
@@ -27,6 +29,8 @@ export const startGatewayOptionsSchema = sharedSettingsSchema.extend({
   keys: keysFileSchema.optional(),
   /** Keep-alive connections per backend. */
   connections: z.number().int().positive().default(256),
+  /** Level of the default logger (a logger passed to startGateway keeps its own). */
+  logLevel: z.enum(LOG_LEVELS).default('info'),
 });
 
 export type StartGatewayOptions = z.input<typeof startGatewayOptionsSchema>;
@@ -41,11 +45,15 @@ export interface RunningGateway {
 
 const systemClock: Clock = { now: () => Date.now() };
 
-/** Starts the gateway; resolves once it listens. Without keys every model route answers 401. */
-export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+/**
+ * Starts the gateway; resolves once it listens. Without keys every model route answers 401. `logger` is the
+ * gateway's own (the CLI passes a child with `service: 'gateway'`); by default a JSON logger at `logLevel`.
+ */
+export async function startGateway(options: StartGatewayOptions, logger?: Logger): Promise<RunningGateway> {
   const parsed = startGatewayOptionsSchema.safeParse(options);
   if (!parsed.success) throw new Error(describeConfigError('gateway options', parsed.error));
   const opts = parsed.data;
+  const log = logger ?? createLogger({ level: opts.logLevel }).child({ service: 'gateway' });
   const targets = parseBackendList(opts.backends);
   const readKeys = async () => opts.keys ?? (opts.keysFile ? await loadKeysFile(opts.keysFile) : emptyKeysFile());
   let keyStore = new MemoryKeyStore(await readKeys());
@@ -57,6 +65,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     requestTimeoutMs: opts.requestTimeoutMs,
     healthIntervalMs: opts.healthIntervalMs,
     token: opts.backendToken,
+    log: log.child({ component: 'backends' }),
   });
   const catalog = new ModelCatalog(pool, { clock });
   const app = createGatewayApp({
@@ -66,6 +75,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     catalog,
     cache: new MemoryTtlCache(clock),
     clock,
+    log,
     readBody: nodeBodyReader,
     relayBody: nodeBodyRelay,
     releaseBody: releaseNodeBody,

@@ -4,6 +4,7 @@
  */
 import type { Hono } from 'hono';
 import type { ExecutionContext } from 'hono';
+import { consoleJsonLogger } from '../shared/log/consoleJsonLogger';
 import { createGatewayApp } from './app';
 import { KvKeyStore, type KvReader } from './auth/kvKeyStore';
 import { BackendPool } from './backends/backendPool';
@@ -27,6 +28,8 @@ export interface WorkerEnv {
   HEALTH_INTERVAL_MS?: string;
   CACHE_TTL_SECONDS?: string;
   LIMITER_FAILURE?: string;
+  /** fatal, error, warn, info (default), debug, trace or silent. */
+  LOG_LEVEL?: string;
 }
 
 
@@ -42,11 +45,14 @@ export function workerApp(env: WorkerEnv): Hono<GatewayEnv> {
   const vars = workerVarsSchema.safeParse(env);
   if (!vars.success) throw new Error(describeConfigError('wrangler vars', vars.error));
   const v = vars.data;
+  // workerd has no pino transport: the same JSON lines through console, which `wrangler tail` shows.
+  const log = consoleJsonLogger({ level: v.LOG_LEVEL ?? 'info', bindings: { service: 'gateway' } });
   const pool = new BackendPool(parseBackendList(v.BACKENDS.split(/[\s,]+/).filter(Boolean)), fetchTransport(), {
     clock,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS ?? 30_000,
     healthIntervalMs: v.HEALTH_INTERVAL_MS ?? 5_000,
     token: v.BACKEND_TOKEN,
+    log: log.child({ component: 'backends' }),
   });
   const app = createGatewayApp({
     keys: new KvKeyStore(env.KEYS, clock),
@@ -55,6 +61,7 @@ export function workerApp(env: WorkerEnv): Hono<GatewayEnv> {
     catalog: new ModelCatalog(pool, { clock }),
     cache: new WorkersCache((globalThis as unknown as { caches: { default: CacheLike } }).caches.default),
     clock,
+    log,
     settings: { cacheTtlSeconds: v.CACHE_TTL_SECONDS ?? 2, limiterFailure: v.LIMITER_FAILURE ?? 'closed' },
   });
   built = { env, app };

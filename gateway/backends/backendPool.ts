@@ -5,6 +5,7 @@
  */
 import { DRAINING_HEADER, GATEWAY_TOKEN_HEADER } from '../../shared/protocol';
 import { InferenceError, unavailable } from '../../shared/errors';
+import { silentLogger, type Logger } from '../../shared/log/logger';
 import type { Clock } from '../types';
 import { BackendConnectError, isStreamed, type BackendRequest, type BackendTarget, type BackendTransport } from './transport';
 
@@ -22,6 +23,8 @@ export interface BackendPoolOptions {
   ejectMs?: number;
   /** Shared secret sent to every backend. */
   token?: string;
+  /** Where a backend going down and coming back is logged, once per change (not per probe). */
+  log?: Logger;
 }
 
 /** A backend's state as /status shows it. */
@@ -37,6 +40,8 @@ interface Member {
   ready: boolean;
   ejectedUntil: number;
   outstanding: number;
+  /** What the log last said about it: set by a failed probe or an ejection, cleared by a passing probe. */
+  down: boolean;
 }
 
 /** Spreads requests over backends; the single place that knows their URLs. */
@@ -46,6 +51,7 @@ export class BackendPool {
   private rr = 0;
   private lastHealthCheck = Number.NEGATIVE_INFINITY;
   private healthCheck: Promise<void> | undefined;
+  private readonly log: Logger;
 
   constructor(
     targets: readonly BackendTarget[],
@@ -55,7 +61,8 @@ export class BackendPool {
     if (targets.length === 0) throw new Error('BackendPool: at least one backend is required');
     const names = new Set(targets.map((t) => t.name));
     if (names.size !== targets.length) throw new Error('BackendPool: backend names must be unique');
-    this.members = targets.map((target) => ({ target, ready: true, ejectedUntil: 0, outstanding: 0 }));
+    this.members = targets.map((target) => ({ target, ready: true, ejectedUntil: 0, outstanding: 0, down: false }));
+    this.log = opts.log ?? silentLogger;
     this.extraHeaders = opts.token ? { [GATEWAY_TOKEN_HEADER]: opts.token } : {};
   }
 
@@ -76,14 +83,14 @@ export class BackendPool {
       return res;
     } catch (err) {
       if (!(err instanceof BackendConnectError)) throw err;
-      this.eject(first);
+      this.eject(first, err);
       const second = this.pick(first);
       if (!second) throw unavailable('no backend available', 'no_backend');
       try {
         return await this.send(second, req);
       } catch (err2) {
         if (err2 instanceof BackendConnectError) {
-          this.eject(second);
+          this.eject(second, err2);
           throw unavailable('no backend could be reached', 'no_backend');
         }
         throw err2;
@@ -126,18 +133,39 @@ export class BackendPool {
   }
 
   private async probe(m: Member): Promise<void> {
+    const timeoutMs = this.opts.healthTimeoutMs ?? 2_000;
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), this.opts.healthTimeoutMs ?? 2_000);
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    let failure: string | undefined;
     try {
       const res = await this.transport(m.target, { method: 'GET', path: '/v2/health/ready', headers: { ...this.extraHeaders } }, ac.signal);
       await res.arrayBuffer();
       m.ready = res.status === 200;
-    } catch {
+      if (!m.ready) failure = `GET /v2/health/ready answered ${res.status}`;
+    } catch (err) {
       m.ready = false;
+      failure = ac.signal.aborted ? `GET /v2/health/ready did not answer within ${timeoutMs} ms` : `GET /v2/health/ready failed: ${(err as Error).message}`;
     } finally {
       clearTimeout(timer);
     }
-    if (m.ready) m.ejectedUntil = 0;
+    if (m.ready) {
+      m.ejectedUntil = 0;
+      this.markUp(m);
+    } else {
+      this.markDown(m, failure!);
+    }
+  }
+
+  private markDown(m: Member, reason: string): void {
+    if (m.down) return;
+    m.down = true;
+    this.log.warn({ backend: m.target.name, url: m.target.url, reason }, 'backend unhealthy; sending its requests elsewhere');
+  }
+
+  private markUp(m: Member): void {
+    if (!m.down) return;
+    m.down = false;
+    this.log.info({ backend: m.target.name, url: m.target.url }, 'backend healthy again');
   }
 
   // Least outstanding requests; ties go round-robin so equal backends share the load.
@@ -154,8 +182,10 @@ export class BackendPool {
     return best;
   }
 
-  private eject(m: Member): void {
-    m.ejectedUntil = this.opts.clock.now() + (this.opts.ejectMs ?? 10_000);
+  private eject(m: Member, err: BackendConnectError): void {
+    const ejectMs = this.opts.ejectMs ?? 10_000;
+    m.ejectedUntil = this.opts.clock.now() + ejectMs;
+    this.markDown(m, `${err.message} (skipped for ${ejectMs} ms unless a health check passes)`);
   }
 
   private async send(m: Member, req: BackendRequest): Promise<Response> {

@@ -1,5 +1,6 @@
 /** A GET handler whose JSON answer is computed at most once per TTL, however many callers arrive at once. */
 import type { Handler } from 'hono';
+import { jsonHeaders } from '../http/jsonHeaders';
 import type { CachedBody, Clock, ResponseCache } from '../types';
 
 /** Options of `cachedJson`. */
@@ -38,7 +39,7 @@ export function cachedJson(options: CachedJsonOptions): Handler {
     const age = Math.max(0, Math.floor((clock.now() - entry.storedAt) / 1000));
     return new Response(entry.body, {
       status: entry.status,
-      headers: { 'content-type': 'application/json', 'cache-control': cacheControl, age: String(age), 'x-cache': hit ? 'HIT' : 'MISS' },
+      headers: { ...jsonHeaders(entry.body), 'cache-control': cacheControl, age: String(age), 'x-cache': hit ? 'HIT' : 'MISS' },
     });
   };
 }

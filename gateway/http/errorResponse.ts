@@ -2,9 +2,11 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { toErrorResponse } from '../../shared/errors';
+import { jsonHeaders } from './jsonHeaders';
 
 /** JSON error response for any thrown value; unknown errors never carry their stack. */
 export function errorResponse(c: Context, err: unknown, headers?: Record<string, string>): Response {
   const { status, body } = toErrorResponse(err);
-  return c.json(body, status as ContentfulStatusCode, headers);
+  const text = JSON.stringify(body);
+  return c.body(text, status as ContentfulStatusCode, { ...jsonHeaders(text), ...headers });
 }

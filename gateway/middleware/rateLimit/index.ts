@@ -4,6 +4,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
+import { silentLogger, type Logger } from '../../../shared/log/logger';
 import { errorResponse } from '../../http/errorResponse';
 import type { GatewayEnv } from '../../http/env';
 import { setResponseHeaders } from '../../http/responseHeaders';
@@ -16,6 +17,8 @@ export type LimiterFailureMode = 'closed' | 'open';
 export interface RateLimitOptions {
   limiter: RateLimiter;
   onLimiterError?: LimiterFailureMode;
+  /** Where 429s (info) and an unreachable limiter (warn) are logged. */
+  log?: Logger;
 }
 
 function rateHeaders(d: RateDecision): Record<string, string> {
@@ -30,6 +33,7 @@ function rateHeaders(d: RateDecision): Record<string, string> {
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayEnv> {
   const { limiter } = options;
   const failOpen = options.onLimiterError === 'open';
+  const log = options.log ?? silentLogger;
   return async function rateLimit(c, next) {
     const tenant = c.get('tenant');
     let rejection = c.get('rejection');
@@ -44,7 +48,11 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     let decision: RateDecision;
     try {
       decision = await limiter.take(tenant, cost);
-    } catch {
+    } catch (err) {
+      log.warn(
+        { requestId: c.get('requestId'), tenant: tenant.name, error: (err as Error)?.message, mode: failOpen ? 'open' : 'closed' },
+        failOpen ? 'rate limiter unavailable; serving without a quota' : 'rate limiter unavailable; answering 503',
+      );
       if (!failOpen) {
         return errorResponse(c, new InferenceError('UNAVAILABLE', 'rate limiter unavailable; try again shortly'), { 'Retry-After': '1' });
       }
@@ -54,6 +62,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     }
     const headers = rateHeaders(decision);
     if (!decision.allowed) {
+      log.info({ requestId: c.get('requestId'), status: 429, tenant: tenant.name, cost, retryAfterSeconds: decision.retryAfterSeconds }, 'rate limited');
       return errorResponse(
         c,
         new InferenceError('RATE_LIMITED', `rate limit exceeded: this request needs ${cost} token(s); retry in ${decision.retryAfterSeconds} s`),
