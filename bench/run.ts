@@ -5,6 +5,7 @@ import { benchEndToEnd } from './e2e';
 import { benchEmbedImage } from './embedImage';
 import { benchGateway } from './gateway';
 import { benchOverload } from './overload';
+import { benchPerfClient } from './perfClient';
 import { benchValidateScoring } from './validateScoring';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   embedImage: benchEmbedImage,
   gateway: benchGateway,
   overload: benchOverload,
+  perf: benchPerfClient,
   validate: benchValidateScoring,
 };
 

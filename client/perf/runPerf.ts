@@ -97,6 +97,7 @@ async function runWith(backend: ClientBackend, o: PerfOptions, io: PerfIo): Prom
       },
       collect: () => pool.collect(),
       pause: () => pool.pause(),
+      busyShare: () => pool.busyShare(),
     };
     const profiler = new InferenceProfiler(
       {
@@ -119,7 +120,7 @@ async function runWith(backend: ClientBackend, o: PerfOptions, io: PerfIo): Prom
         model: { name: model.name, version: model.version },
         composing,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        out: { line: io.out, warn: io.err, point: (s) => pointReport(s, o.percentile).forEach(io.out) },
+        out: { line: io.out, warn: io.err, point: (s) => pointReport(s, o.percentile, o.verbose).forEach(io.out) },
       },
     );
     statuses = await profiler.profile(loadPoints(o));

@@ -19,6 +19,8 @@ export interface FakeLoad {
   stats(): Promise<StatsSnapshot>;
   started: LoadPoint[];
   windows: number;
+  /** What busyShare() answers (0..1). */
+  busy: number;
   /** Makes the next collect() report a sender error. */
   failNext(message: string): void;
 }
@@ -34,6 +36,7 @@ export function fakeLoad(script: (point: LoadPoint, window: number) => ScriptedW
   const fake: FakeLoad = {
     started: [],
     windows: 0,
+    busy: 0.1,
     failNext: (m) => (failure = m),
     load: {
       nowNs: () => now,
@@ -50,6 +53,7 @@ export function fakeLoad(script: (point: LoadPoint, window: number) => ScriptedW
         return { records, sent: records.length, finished: true, error };
       },
       async pause() {},
+      busyShare: () => fake.busy,
     },
     async sleep(ms) {
       const w = script(point, windowOfPoint++);

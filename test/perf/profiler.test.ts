@@ -103,6 +103,17 @@ describe('InferenceProfiler', () => {
     expect(warnings).toContain('Measured latency went over the set limit of 25 msec. ');
   });
 
+  it("reports the senders' busy share as client overhead, and warns above 50% as perf_analyzer does", async () => {
+    const calm = profilerFor(() => ({ ips: 100, latencyNs: MS }));
+    const [s] = await calm.profiler.profile([{ kind: 'concurrency', concurrency: 1 }]);
+    expect(s.overheadPct).toBeCloseTo(10, 9);
+    expect(calm.warnings).toEqual([]);
+    const busy = profilerFor(() => ({ ips: 100, latencyNs: MS }));
+    busy.fake.busy = 0.8;
+    await busy.profiler.profile([{ kind: 'concurrency', concurrency: 1 }]);
+    expect(busy.warnings).toEqual(['[WARNING] siglip perf is not able to keep up with the desired load. The results may not be accurate.']);
+  });
+
   it('stops the run when a sender reports an error', async () => {
     const { fake, profiler } = profilerFor(() => ({ ips: 100, latencyNs: MS }));
     fake.failNext('Thread [0] had error: HTTP 401 from /v2/models/m/infer: {"error":"missing API key"}');

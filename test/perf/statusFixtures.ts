@@ -55,6 +55,7 @@ export function status(o: {
     server: o.server === undefined ? serverStats(n, { queue: 3 * MS, input: 0.2 * MS, infer: 10 * MS, output: 0.1 * MS, success: 14 * MS }) : o.server,
     stabilizingLatencyNs: o.avgLatencyNs,
     sendRequestRate: o.inferPerSec,
+    overheadPct: 5,
   };
 }
 

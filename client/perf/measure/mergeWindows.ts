@@ -7,7 +7,7 @@ import { mergeServerStats } from './serverStats';
 /**
  * Counts and durations add up; all latencies are pooled and re-summarized (so p99 is over every request of the
  * three windows); throughput is total requests × batch over the total duration; send, receive and request times are
- * averaged weighted by each window's completed count; the send rate is the windows' mean; server stats are summed.
+ * averaged weighted by each window's completed count; the send rate and client overhead are the windows' means; server stats are summed.
  */
 export function mergeWindows(windows: readonly PerfStatus[], percentile: number | null): PerfStatus {
   const first = windows[0];
@@ -23,6 +23,7 @@ export function mergeWindows(windows: readonly PerfStatus[], percentile: number 
   let send = 0;
   let recv = 0;
   let sendRate = 0;
+  let overhead = 0;
   const latencies: number[] = [];
   for (const w of windows) {
     const c = w.client;
@@ -35,6 +36,7 @@ export function mergeWindows(windows: readonly PerfStatus[], percentile: number 
     send += c.avgSendTimeNs * c.completedCount;
     recv += c.avgReceiveTimeNs * c.completedCount;
     sendRate += w.sendRequestRate;
+    overhead += w.overheadPct;
   }
   latencies.sort((a, b) => a - b);
   const lat = summarizeLatency(latencies, percentile);
@@ -59,5 +61,6 @@ export function mergeWindows(windows: readonly PerfStatus[], percentile: number 
     server: first.server === null ? null : mergeServerStats(windows.map((w) => w.server!)),
     stabilizingLatencyNs: lat.stabilizingLatencyNs,
     sendRequestRate: sendRate / windows.length,
+    overheadPct: overhead / windows.length,
   };
 }

@@ -69,6 +69,8 @@ export interface PerfStatus {
   stabilizingLatencyNs: number;
   /** Requests sent per second (request-rate mode's offered load as actually sent). */
   sendRequestRate: number;
+  /** Percent of the window the sender threads were busy (perf_analyzer's overhead_pct). */
+  overheadPct: number;
 }
 
 /** An all-zero ServerSideStats. */

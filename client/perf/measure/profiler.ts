@@ -23,6 +23,8 @@ export interface LoadDriver {
   collect(): Promise<{ records: RequestRecord[]; sent: number; finished: boolean; error: string | null }>;
   /** Stops starting requests and waits for outstanding replies. */
   pause(): Promise<void>;
+  /** Share (0..1) of the time since the previous call that the senders were busy. */
+  busyShare(): number;
 }
 
 /** Measurement settings (perf_analyzer's Measurement Options, docs/cli.md). */
@@ -66,6 +68,9 @@ export interface ProfilerDeps {
   sleep(ms: number): Promise<void>;
   out: ProfilerOutput;
 }
+
+/** perf_analyzer's overhead_pct_threshold default (src/perf_analyzer_parameters.h): senders busy over 50%. */
+export const OVERHEAD_PCT_THRESHOLD = 50;
 
 type Trial = { ok: true; status: PerfStatus } | { ok: false; error: Error };
 
@@ -137,6 +142,9 @@ export class InferenceProfiler {
       return { status: null, meetsThreshold: false, stable: false };
     }
     out.point?.(merged);
+    if (merged.overheadPct > OVERHEAD_PCT_THRESHOLD) {
+      out.warn('[WARNING] siglip perf is not able to keep up with the desired load. The results may not be accurate.');
+    }
     return { status: merged, meetsThreshold: true, stable: true };
   }
 
@@ -182,6 +190,7 @@ export class InferenceProfiler {
     this.prevWindowEndNs = this.d.load.nowNs();
     this.prevStats = this.d.stats ? await this.d.stats() : null;
     this.windowSent = 0;
+    this.d.load.busyShare();
   }
 
   /** Measure: one window, starting where the previous one ended. */
@@ -204,6 +213,7 @@ export class InferenceProfiler {
     }
     let endNs = this.d.load.nowNs();
     this.prevWindowEndNs = endNs;
+    const busy = this.d.load.busyShare();
     const endStats = this.d.stats ? await this.d.stats() : null;
     this.prevStats = endStats;
     await this.gather();
@@ -225,6 +235,7 @@ export class InferenceProfiler {
       server: startStats && endStats ? serverStatsDelta(this.d.model, startStats, endStats, this.d.composing) : null,
       stabilizingLatencyNs: w.stabilizingLatencyNs,
       sendRequestRate: sent / ((endNs - windowStart) / 1e9),
+      overheadPct: busy * 100,
     };
   }
 

@@ -28,6 +28,7 @@ export function jsonReport(run: RunInfo, statuses: readonly PerfStatus[]): objec
         request_rate: s.requestRate || undefined,
         throughput_infer_per_sec: c.inferPerSec,
         send_request_rate: s.sendRequestRate,
+        client_overhead_pct: s.overheadPct,
         request_count: c.requestCount,
         delayed_request_count: c.delayedRequestCount,
         duration_sec: c.durationNs / 1e9,

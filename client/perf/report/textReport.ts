@@ -49,7 +49,7 @@ export function settingsBanner(b: SettingsBanner): string[] {
 }
 
 /** One stable point's "Client:" and "Server:" block (Report in inference_profiler.cc). */
-export function pointReport(s: PerfStatus, percentile: number | null): string[] {
+export function pointReport(s: PerfStatus, percentile: number | null, verbose = false): string[] {
   const c = s.client;
   const out = ['  Client: ', `    Request count: ${c.requestCount}`];
   const delayPct = (c.delayedRequestCount / c.requestCount) * 100;
@@ -58,6 +58,7 @@ export function pointReport(s: PerfStatus, percentile: number | null): string[] 
     out.push(`    [WARNING] siglip perf was not able to keep up with the desired request rate. ${delayPct.toFixed(2)}% of the requests were delayed. `);
   }
   out.push(`    Throughput: ${cppDouble(c.inferPerSec)} infer/sec`);
+  if (verbose) out.push(`    Avg client overhead: ${s.overheadPct.toFixed(2)}%`);
   if (percentile === null) out.push(`    Avg latency: ${usec(c.avgLatencyNs)} usec (standard deviation ${usecText(c.stdUs)} usec)`);
   for (const [p, ns] of c.percentileLatencyNs) out.push(`    p${p} latency: ${usec(ns)} usec`);
   const req = usec(c.avgRequestTimeNs);

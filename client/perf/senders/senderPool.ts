@@ -1,5 +1,6 @@
 // The profiler's side of the sender threads: starts them, gives each its share of the load, and gathers their
 // records. perf_analyzer's LoadManager / ConcurrencyManager / RequestRateManager play this part.
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { RequestRecord } from '../measure/perfStatus';
 import type { RateSchedule } from '../load/rateSchedule';
@@ -34,6 +35,7 @@ export interface SenderPoolOptions {
 /** A fixed set of sender threads. */
 export class SenderPool {
   private nextId = 1;
+  private elu: (EventLoopUtilization | undefined)[] = [];
 
   private constructor(
     private readonly workers: Worker[],
@@ -115,6 +117,20 @@ export class SenderPool {
       if (m.error !== null && out.error === null) out.error = `Thread [${i}] had error: ${m.error}`;
     });
     return out;
+  }
+
+  /**
+   * The share of time the sender threads were busy since the previous call (their event loops' utilization,
+   * averaged over the threads): perf_analyzer's "client overhead" (InferenceProfiler::SummarizeOverhead).
+   */
+  busyShare(): number {
+    const shares = this.workers.map((w, i) => {
+      const now = w.performance.eventLoopUtilization();
+      const prev = this.elu[i];
+      this.elu[i] = now;
+      return prev ? w.performance.eventLoopUtilization(now, prev).utilization : now.utilization;
+    });
+    return shares.reduce((a, b) => a + b, 0) / shares.length;
   }
 
   /** Closes the threads' connections and ends them. */
