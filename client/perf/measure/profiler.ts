@@ -108,6 +108,7 @@ export class InferenceProfiler {
   /** InferenceProfiler::Profile for one concurrency or rate. */
   async profilePoint(point: LoadPoint): Promise<{ status: PerfStatus | null; meetsThreshold: boolean; stable: boolean }> {
     const { load, out } = this.d;
+    // concurrency_manager.cc (ChangeConcurrencyLevel) and InferenceProfiler::Profile(request_rate) print these.
     if (point.kind === 'rate') out.line(`Request Rate: ${point.rate} inference requests per second`);
     else out.line(`Request concurrency: ${point.concurrency}`);
     if (this.s.warmupRequestCount > 0) {
