@@ -16,6 +16,7 @@ import { createDecoders } from './workers/decoders';
 import { createPipelineModel } from './models/pipelines';
 import { registerEmbeddingsRoute } from './http/embeddingsRoute';
 import { BodyBufferPool } from '../shared/http/bodyBufferPool';
+import { CancelledError } from './batching/dynamicBatcher';
 
 export const SERVER_NAME = 'siglip-serve';
 export const SERVER_VERSION = '0.1.0';
@@ -67,9 +68,10 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     serverVersion: SERVER_VERSION,
     models,
     metrics,
-    budget: new ByteBudget(options.maxInflightBodyBytes, options.maxWaitingBodies),
+    budget: new ByteBudget({ capacity: options.maxInflightBodyBytes, maxWaiting: options.maxWaitingBodies, maxWaitMs: options.maxBodyWaitMs }),
     bodyPool: new BodyBufferPool(),
     maxBodyBytes: options.maxBodyBytes,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     decodeJson: decoders.decodeJson,
     decodeJsonInline: decoders.decodeJsonInline,
     requireToken: options.requireToken,
@@ -105,6 +107,8 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       if (!path.startsWith('/v2/health/')) checkToken(ctx, req);
       await m.handler({ req, res, params: m.params });
     } catch (err) {
+      // The client left (e.g. while its body was being read): nobody to answer.
+      if (err instanceof CancelledError) return void res.destroy();
       const status = sendError(res, err);
       if (status >= 500) log.error({ err, path }, 'request failed');
     }

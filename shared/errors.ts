@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
+  | 'REQUEST_TIMEOUT'
+  | 'METHOD_NOT_ALLOWED'
   | 'GATEWAY_TIMEOUT';
 
 // Triton's mapping (http_server.cc): invalid 400, not-found 404, unavailable 503, internal 500.
@@ -17,6 +19,8 @@ const STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -49,11 +53,19 @@ export function httpStatusOf(code: ErrorCode): number {
   return STATUS[code];
 }
 
-/** The one place an error becomes `{status, body}`; unknown errors never leak their stack. */
-export function toErrorResponse(err: unknown): { status: number; body: { error: string }; error: InferenceError } {
-  const e =
-    err instanceof InferenceError
-      ? err
-      : new InferenceError('INTERNAL', err instanceof Error && err.message ? `internal error: ${err.message}` : 'internal error');
-  return { status: httpStatusOf(e.code), body: { error: e.message }, error: e };
+/**
+ * The one place an error becomes `{status, body}`. An INTERNAL error never shows its message to the client:
+ * the body is a generic message with the request id, and the detail (`error.message`, `cause`) is for the log.
+ * Other codes carry messages written for the client (Triton's 503 texts among them).
+ */
+export function toErrorResponse(err: unknown, requestId?: string): { status: number; body: { error: string }; error: InferenceError; cause: unknown } {
+  const e = err instanceof InferenceError ? err : new InferenceError('INTERNAL', err instanceof Error && err.message ? err.message : String(err));
+  const status = httpStatusOf(e.code);
+  const message = e.code === 'INTERNAL' ? internalMessage(requestId) : e.message;
+  return { status, body: { error: message }, error: e, cause: err };
+}
+
+/** The body text of every 500: nothing about the cause, what to quote when reporting it. */
+export function internalMessage(requestId?: string): string {
+  return requestId ? `internal error (request id ${requestId}); the server log has the details` : 'internal error; the server log has the details';
 }

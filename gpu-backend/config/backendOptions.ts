@@ -12,10 +12,14 @@ export const backendOptionsSchema = z.object({
   modelRepository: z.string().default(DEFAULT_MODEL_REPOSITORY),
   /** Largest request body accepted (413 above). */
   maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
-  /** Admission control: bytes of bodies being read and decoded at once. */
+  /** Admission control: bytes of request bodies received and not yet decoded, across all requests. */
   maxInflightBodyBytes: z.number().int().positive().default(160 * 1024 * 1024),
-  /** Requests allowed to wait for the body budget before 503s. */
+  /** Body reads allowed to wait for that budget before 503s. */
   maxWaitingBodies: z.number().int().min(0).default(4096),
+  /** Longest a body read waits for the budget before 503. */
+  maxBodyWaitMs: z.number().int().positive().default(30_000),
+  /** Longest pause between two chunks of a request body before 408 (nginx's client_body_timeout). */
+  bodyIdleTimeoutMs: z.number().int().positive().default(30_000),
   /** Worker threads for decoding and preprocessing; 0 decodes on the event loop. */
   workers: z.number().int().min(0).default(Math.max(1, availableParallelism())),
   /** `naive` decodes JSON with JSON.parse on the event loop: the benchmark's baseline, not for production. */

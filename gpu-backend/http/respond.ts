@@ -14,6 +14,8 @@ export function sendError(res: ServerResponse, err: unknown): number {
   const { status, body, error } = toErrorResponse(err);
   // Refused while draining: tell the client (the gateway) it may retry elsewhere, and drop the connection.
   const headers: Record<string, string> = error.reason === 'shutdown' ? { [DRAINING_HEADER]: '1', connection: 'close' } : {};
+  // The rest of the body will not be read: close the connection once the answer is out.
+  if (error.code === 'REQUEST_TIMEOUT' || error.code === 'PAYLOAD_TOO_LARGE') headers.connection = 'close';
   if (!res.headersSent) sendJson(res, status, body, headers);
   else res.destroy();
   return status;

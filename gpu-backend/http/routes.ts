@@ -12,7 +12,7 @@ import type { ServedModel } from '../models/types';
 import { CancelledError } from '../batching/dynamicBatcher';
 import type { ByteBudget } from './byteBudget';
 import { encodeInferResponse, toParsedRequest, type ParsedInferRequest } from './inferCodec';
-import { readBody, tooLarge } from './readBody';
+import { readBody } from './readBody';
 import type { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { sendError, sendJson } from './respond';
 import { Router, type RouteContext } from './router';
@@ -29,6 +29,8 @@ export interface BackendContext {
   /** Reused buffers for binary infer bodies (see shared/http/bodyBufferPool.ts). */
   bodyPool?: BodyBufferPool;
   maxBodyBytes: number;
+  /** Longest pause between two chunks of a body (408 past it). */
+  bodyIdleTimeoutMs: number;
   /** Decodes a JSON request body (big ones off the event loop). */
   decodeJson(body: Uint8Array): Promise<DecodedJsonRequest>;
   /** Decodes a small JSON header inline. */
@@ -113,8 +115,8 @@ export function checkToken(ctx: BackendContext, req: IncomingMessage): void {
 }
 
 /**
- * Reads a request body under the admission budget and hands it to `use`; the bytes count against the budget
- * until `use` (decoding, validation) is done. `lead` spare bytes go before the body (see readBody).
+ * Reads a request body under the admission budget (see readBody) and hands it to `use`; its bytes count against
+ * the budget until `use` (decoding, validation) is done. `lead` spare bytes go before the body.
  */
 export async function withAdmittedBody<T>(
   ctx: BackendContext,
@@ -123,16 +125,11 @@ export async function withAdmittedBody<T>(
   use: (body: Uint8Array) => Promise<T> | T,
   pool?: BodyBufferPool,
 ): Promise<T> {
-  const declared = Number(req.headers['content-length'] ?? ctx.maxBodyBytes);
-  if (declared > ctx.maxBodyBytes) {
-    req.resume();
-    throw tooLarge(declared, ctx.maxBodyBytes);
-  }
-  const release = await ctx.budget.acquire(Number.isFinite(declared) ? declared : ctx.maxBodyBytes);
+  const body = await readBody(req, { limit: ctx.maxBodyBytes, budget: ctx.budget, idleTimeoutMs: ctx.bodyIdleTimeoutMs, lead, pool });
   try {
-    return await use(await readBody(req, ctx.maxBodyBytes, lead, pool));
+    return await use(body.bytes);
   } finally {
-    release();
+    body.release();
   }
 }
 
