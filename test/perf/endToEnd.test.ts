@@ -84,10 +84,12 @@ describe('siglip perf against the backend', () => {
     expect(r.statuses[0].server!.inferenceCount).toBe(2 * r.statuses[0].server!.successCount);
   });
 
-  it('measures an exact --request-count in one window', async () => {
-    const r = await perf({ model: 'siglip_vision', requestCount: 12, concurrencyRange: '3' });
-    expect(r.statuses[0].client.requestCount).toBe(12);
-    expect(r.statuses[0].server!.successCount).toBe(12);
+  it('measures an exact --request-count in one window per point', async () => {
+    const r = await perf({ model: 'siglip_vision', requestCount: 12, concurrencyRange: '3:4' });
+    expect(r.statuses.map((s) => [s.concurrency, s.client.requestCount, s.server!.successCount])).toEqual([
+      [3, 12, 12],
+      [4, 12, 12],
+    ]);
   });
 
   it('measures an offered load with --request-rate-range (open loop, Poisson)', async () => {

@@ -128,7 +128,9 @@ export class InferenceProfiler {
     try {
       result = await this.profileHelper(point);
     } finally {
+      // Drain what completed after the last window, so the next point starts from nothing.
       await load.pause();
+      await load.collect();
     }
     const { merged, stable } = result;
     const thresholdNs = this.s.latencyThresholdMs * 1e6;
