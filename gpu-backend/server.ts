@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -17,6 +18,9 @@ import { createPipelineModel } from './models/pipelines';
 import { registerEmbeddingsRoute } from './http/embeddingsRoute';
 import { BodyBufferPool } from '../shared/http/bodyBufferPool';
 import { CancelledError } from './batching/dynamicBatcher';
+
+// A client's X-Request-Id is echoed into logs and headers only when it is short and plain.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const SERVER_NAME = 'siglip-serve';
 export const SERVER_VERSION = '0.1.0';
@@ -97,6 +101,8 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       if (--inflight === 0) idle?.();
     });
     const path = (req.url ?? '/').split('?')[0];
+    const given = req.headers['x-request-id'];
+    res.setHeader('x-request-id', typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID());
     if (state.shuttingDown) res.setHeader('connection', 'close');
     try {
       const m = router.match(req.method ?? 'GET', path);
@@ -109,8 +115,7 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     } catch (err) {
       // The client left (e.g. while its body was being read): nobody to answer.
       if (err instanceof CancelledError) return void res.destroy();
-      const status = sendError(res, err);
-      if (status >= 500) log.error({ err, path }, 'request failed');
+      sendError(res, err, log);
     }
   }
 

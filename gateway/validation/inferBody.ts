@@ -3,8 +3,9 @@
  * (shared/contract) the backend applies, fed from the model's metadata and config.
  */
 import { decodeJsonInferRequest } from '../../shared/codec/jsonInferRequest';
-import { splitBinaryBody } from '../../shared/codec/binaryTensor';
-import { checkInferRequest } from '../../shared/contract/checkInferRequest';
+import { sliceBinaryInputs, splitBinaryBody, viewTensor } from '../../shared/codec/binaryTensor';
+import { checkInferRequest, checkValueRanges } from '../../shared/contract/checkInferRequest';
+import { elementCount } from '../../shared/protocol';
 import { isRawRequest, rawRequestInput } from '../../shared/contract/rawRequest';
 import type { ModelInfo } from '../backends/modelCatalog';
 
@@ -14,11 +15,17 @@ import type { ModelInfo } from '../backends/modelCatalog';
  */
 export function validateInferBody(body: Uint8Array, headerLength: string | undefined, model: ModelInfo): number {
   if (isRawRequest(headerLength)) {
-    rawRequestInput(model.contract, body.length);
+    const input = rawRequestInput(model.contract, body.length);
+    if (input.datatype !== 'BYTES') checkValueRanges(model.contract, [{ name: input.name, data: viewTensor(input.datatype, body, elementCount(input.shape)) }]);
     return 1;
   }
   const { json, binary } = headerLength === undefined ? { json: body, binary: undefined } : splitBinaryBody(body, headerLength);
-  return checkInferRequest(model.contract, decodeJsonInferRequest(json), binary);
+  const decoded = decodeJsonInferRequest(json);
+  const batch = checkInferRequest(model.contract, decoded, binary);
+  // Values are checked where the gateway holds them (JSON data, a binary body read whole), as the backend checks them.
+  const fromBinary = binary ? sliceBinaryInputs(decoded.tensors, binary) : undefined;
+  checkValueRanges(model.contract, decoded.tensors.map((t) => ({ name: t.name, data: fromBinary?.get(t.name) ?? t.data })));
+  return batch;
 }
 
 /**

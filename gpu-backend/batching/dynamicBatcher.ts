@@ -22,8 +22,11 @@ export interface QueuedRequest<I, O> {
 export interface BatchHandler<I, O, P> {
   /** Builds the batch's input (e.g. copies rows into a reused tensor); runs while the previous batch computes. */
   prepare(requests: readonly QueuedRequest<I, O>[], instance: number): P;
-  /** Runs the prepared batch; must return exactly one output per request, in order. */
-  run(prepared: P, requests: readonly QueuedRequest<I, O>[], instance: number): Promise<O[]>;
+  /**
+   * Runs the prepared batch; must return exactly one output per request, in order. An Error in place of an
+   * output fails that request alone (a bad row must not fail its neighbours).
+   */
+  run(prepared: P, requests: readonly QueuedRequest<I, O>[], instance: number): Promise<(O | Error)[]>;
 }
 
 /** Triton's dynamic_batching settings, resolved. */
@@ -43,6 +46,9 @@ export interface BatcherEvents<I, O> {
   onReject?(request: QueuedRequest<I, O>, err: InferenceError): void;
   onDrop?(request: QueuedRequest<I, O>): void;
 }
+
+/** Longest delay one Node timer can hold. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Error given to a request whose client went away; nobody reads it, but the promise must settle. */
 export class CancelledError extends Error {
@@ -163,7 +169,11 @@ export class DynamicBatcher<I, O, P> {
       if (!Array.isArray(outputs) || outputs.length !== batch.length) {
         throw internal(`model returned ${Array.isArray(outputs) ? outputs.length : 'no'} outputs for a batch of ${batch.length} requests`);
       }
-      batch.forEach((r, i) => r.resolve(outputs[i]));
+      batch.forEach((r, i) => {
+        const out = outputs[i];
+        if (out instanceof Error) r.reject(out);
+        else r.resolve(out);
+      });
     } catch (err) {
       for (const r of batch) r.reject(err);
     } finally {
@@ -268,6 +278,7 @@ export class DynamicBatcher<I, O, P> {
       this.timer = null;
       this.timerAt = Infinity;
       this.pump();
-    }, Math.max(0, at - now));
+      // Node's timers overflow past 2^31 - 1 ms (and warn); a later deadline is re-armed when this one fires.
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - now)));
   }
 }

@@ -27,6 +27,8 @@ const parameterValue = z.union([
   z.boolean(),
   z.array(z.string()),
   z.record(z.string(), z.string()),
+  // value_range: {"INPUT_IDS": [0, 31999]}
+  z.record(z.string(), z.tuple([z.number().int(), z.number().int()])),
 ]);
 
 export const modelConfigSchema = z

@@ -71,6 +71,8 @@ export function textModelConfig(t: TextTowerConfig, stamp: ConversionStamp): Mod
     parameters: {
       onnx_input_names: { INPUT_IDS: ONNX_NAMES.text.input },
       onnx_output_names: { EMBEDDING: ONNX_NAMES.text.output },
+      // Ids outside the vocabulary would fail ONNX Runtime's Gather for a whole batch: refused per request.
+      value_range: { INPUT_IDS: [0, t.vocabSize - 1] },
       execution_providers: ['cuda', 'cpu'],
       conversion: { ...stamp },
     },

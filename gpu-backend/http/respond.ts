@@ -9,9 +9,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** The backend's one mapping from an error to `{"error": "..."}` with Triton's status. */
-export function sendError(res: ServerResponse, err: unknown): number {
-  const { status, body, error } = toErrorResponse(err);
+/** Where a 5xx's detail goes: the log, with the request id the client was given. */
+export interface ErrorLog {
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * The backend's one mapping from an error to `{"error": "..."}` with Triton's status. A 500 shows the client
+ * only the request id (set as the response's x-request-id); its detail goes to `log`.
+ */
+export function sendError(res: ServerResponse, err: unknown, log?: ErrorLog): number {
+  const requestId = res.getHeader('x-request-id') as string | undefined;
+  const { status, body, error } = toErrorResponse(err, requestId);
+  if (status === 500) log?.error({ err: err instanceof Error ? err : new Error(String(err)), requestId }, 'request failed');
   // Refused while draining: tell the client (the gateway) it may retry elsewhere, and drop the connection.
   const headers: Record<string, string> = error.reason === 'shutdown' ? { [DRAINING_HEADER]: '1', connection: 'close' } : {};
   // The rest of the body will not be read: close the connection once the answer is out.

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InferenceError, invalidArgument, notFound, unavailable } from '../../shared/errors';
 import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
 import { splitBinaryBody, viewTensor } from '../../shared/codec/binaryTensor';
-import { checkInferRequest } from '../../shared/contract/checkInferRequest';
+import { checkInferRequest, checkValueRanges } from '../../shared/contract/checkInferRequest';
 import { checkBodyContentType } from '../../shared/contract/contentType';
 import { isRawRequest, rawRequestInput } from '../../shared/contract/rawRequest';
 import { GATEWAY_TOKEN_HEADER, INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
@@ -155,16 +155,24 @@ export async function readInferRequest(ctx: BackendContext, req: IncomingMessage
   const pool = headerLength !== undefined ? ctx.bodyPool : undefined;
   return withAdmittedBody(ctx, req, lead, async (body) => {
     const release = () => pool?.release(body);
-    if (isRawRequest(headerLength)) return { request: rawRequest(m, body), release };
+    if (isRawRequest(headerLength)) {
+      const request = rawRequest(m, body);
+      checkValueRanges(m.contract, request.inputs);
+      return { request, release };
+    }
     if (headerLength !== undefined) {
       const { json, binary } = splitBinaryBody(body, headerLength);
       const decoded = ctx.decodeJsonInline(json);
       checkInferRequest(m.contract, decoded, binary);
-      return { request: toParsedRequest(decoded, binary), release };
+      const request = toParsedRequest(decoded, binary);
+      checkValueRanges(m.contract, request.inputs);
+      return { request, release };
     }
     const decoded = await ctx.decodeJson(body);
     checkInferRequest(m.contract, decoded, undefined);
-    return { request: toParsedRequest(decoded, null), release };
+    const request = toParsedRequest(decoded, null);
+    checkValueRanges(m.contract, request.inputs);
+    return { request, release };
   }, pool);
 }
 
@@ -227,7 +235,7 @@ async function infer(ctx: BackendContext, { req, res }: RouteContext, m: ServedM
       return;
     }
     recordOutcome(m, start, err);
-    sendError(res, err);
+    sendError(res, err, ctx.log);
   }
 }
 

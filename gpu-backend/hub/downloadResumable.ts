@@ -2,6 +2,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
 import { writeFully } from '../convert/io/writeFully';
 import { contentHasher, hashFilePrefix, type ExpectedHash } from './fileHash';
+import { HubFetchError } from './hubFetchError';
 
 /** Where a hub file comes from and what it must hash to. */
 export interface HubFileRequest {
@@ -38,7 +39,10 @@ export async function downloadResumable(req: HubFileRequest, dest: string): Prom
     try {
       have = await appendFrom(req, part, have, (chunk) => hash.update(chunk));
     } catch (err) {
-      if (attempt >= req.maxRetries) throw new Error(`${req.path}: download failed after ${attempt + 1} attempts at byte ${have} of ${req.size}: ${(err as Error).message}`);
+      if (attempt >= req.maxRetries) {
+        const failure = new Error(`${req.path}: download failed after ${attempt + 1} attempts at byte ${have} of ${req.size}: ${(err as Error).message}`, { cause: err });
+        throw new HubFetchError({ repo: req.repo, revision: req.revision, hubUrl: req.hubUrl }, failure);
+      }
       // Resume from what reached the disk, re-hashing it: a failed write may have left part of a chunk.
       have = (await stat(part).catch(() => null))?.size ?? 0;
       hash = contentHasher(req.expected, req.size);

@@ -4,6 +4,7 @@ import { listFiles, type ListFileEntry } from '@huggingface/hub';
 import { downloadResumable } from './downloadResumable';
 import { manifestSatisfied, readManifest, writeManifest, type FetchManifest } from './fetchManifest';
 import { fileMatches, type ExpectedHash } from './fileHash';
+import { HubFetchError } from './hubFetchError';
 
 /** Files of a SigLIP checkpoint repo; the first two are required, the rest fetched when the repo has them. */
 export const CHECKPOINT_FILES = {
@@ -71,8 +72,12 @@ export async function fetchModel(options: FetchOptions): Promise<FetchResult> {
 
   const listed = new Map<string, ListFileEntry>();
   const wanted = new Set<string>([...CHECKPOINT_FILES.required, ...CHECKPOINT_FILES.optional]);
-  for await (const entry of listFiles({ repo: options.repo, revision, ...credentials })) {
-    if (entry.type === 'file' && wanted.has(entry.path)) listed.set(entry.path, entry);
+  try {
+    for await (const entry of listFiles({ repo: options.repo, revision, ...credentials })) {
+      if (entry.type === 'file' && wanted.has(entry.path)) listed.set(entry.path, entry);
+    }
+  } catch (err) {
+    throw new HubFetchError({ repo: options.repo, revision, hubUrl }, err);
   }
   const missing = CHECKPOINT_FILES.required.filter((f) => !listed.has(f));
   if (missing.length) {

@@ -151,9 +151,16 @@ export class OnnxModel implements ServedModel {
     return { rows, inputs, inputNs: nowNs() - t0 };
   }
 
-  private async runBatch(p: Prepared, reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Promise<RowOutputs[]> {
+  private async runBatch(p: Prepared, reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Promise<(RowOutputs | Error)[]> {
     const t1 = nowNs();
-    const result = await this.runners[instance].run(p.inputs, this.outputs.map((s) => s.name));
+    let result: Record<string, RunnerTensor>;
+    try {
+      result = await this.runners[instance].run(p.inputs, this.outputs.map((s) => s.name));
+    } catch (err) {
+      // One bad row must not fail its neighbours (other clients, other tenants): run each request alone.
+      if (reqs.length > 1) return this.runEachAlone(reqs, instance);
+      throw err;
+    }
     const t2 = nowNs();
     const outs: RowOutputs[] = reqs.map(() => ({}));
     for (const s of this.outputs) {
@@ -169,6 +176,29 @@ export class OnnxModel implements ServedModel {
     }
     this.telemetry.executed(p.rows, reqs.length, p.inputNs, t2 - t1, nowNs() - t2);
     return outs;
+  }
+
+  /** After a failed batch: each request as a batch of its own, so that only the failing ones fail. */
+  private async runEachAlone(reqs: readonly QueuedRequest<RowInputs, RowOutputs>[], instance: number): Promise<(RowOutputs | Error)[]> {
+    const results: (RowOutputs | Error)[] = [];
+    for (const r of reqs) {
+      const t0 = nowNs();
+      const inputs: Record<string, RunnerTensor> = {};
+      // Own copies: the request's rows may be views into a larger (shared or pooled) buffer.
+      for (const s of this.inputs) inputs[s.name] = { data: r.input[s.name].slice() as TensorData, dims: [r.size, ...s.dims] };
+      try {
+        const t1 = nowNs();
+        const result = await this.runners[instance].run(inputs, this.outputs.map((s) => s.name));
+        const t2 = nowNs();
+        const out: RowOutputs = {};
+        for (const s of this.outputs) out[s.name] = result[s.name].data;
+        this.telemetry.executed(r.size, 1, t1 - t0, t2 - t1, nowNs() - t2);
+        results.push(out);
+      } catch (err) {
+        results.push(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return results;
   }
 
   async warmup(): Promise<void> {

@@ -129,3 +129,23 @@ function checkBytesElements(name: string, bytes: Uint8Array, expected: number): 
   }
   if (n !== expected) throw invalidArgument(`${name}: expected ${expected} BYTES elements for its shape, got ${n}`);
 }
+
+/**
+ * Checks the values of integer inputs that have a range (token ids against the vocabulary): an id outside it
+ * would make ONNX Runtime's Gather fail for the whole batch, and a negative one would wrap to another token.
+ */
+export function checkValueRanges(contract: ModelContract, inputs: readonly { name: string; data: unknown }[]): void {
+  for (const spec of contract.inputs) {
+    if (!spec.range) continue;
+    const input = inputs.find((t) => t.name === spec.name);
+    const data = input?.data as ArrayLike<number | bigint> | undefined;
+    if (!data || typeof data === 'string') continue;
+    const [lo, hi] = spec.range;
+    const [blo, bhi] = [BigInt(lo), BigInt(hi)];
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      const out = typeof v === 'bigint' ? v < blo || v > bhi : v < lo || v > hi;
+      if (out) throw invalidArgument(`${spec.name}: value ${v} at element ${i} is outside [${lo}, ${hi}], the model's range (for token ids: its vocabulary)`);
+    }
+  }
+}

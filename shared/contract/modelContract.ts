@@ -10,6 +10,8 @@ export interface TensorContract {
   name: string;
   datatype: Datatype;
   shape: number[];
+  /** Inclusive range every value must be in (token ids: [0, vocabulary size - 1]). */
+  range?: [number, number];
 }
 
 /** How a request-level parameter must look. */
@@ -49,6 +51,8 @@ export interface ConfigLike {
  * one of `embed_model_choices` when published) and our `normalize` (bool).
  */
 export const CONTRACT_CONFIG_PARAMETERS = {
+  /** JSON `{"INPUT": [min, max]}`: the inclusive range of an integer input's values (token ids and the vocabulary). */
+  valueRange: 'value_range',
   defaultBase64: 'default_base64_encoded',
   defaultEmbedModel: 'default_embed_model',
   embedModelChoices: 'embed_model_choices',
@@ -77,13 +81,29 @@ export function modelContract(metadata: MetadataLike, config: ConfigLike | undef
     parameters.embed_model = { kind: 'choice', choices: published?.split(',').filter(Boolean) };
     parameters.normalize = { kind: 'boolean' };
   }
+  const ranges = parseRanges(configParameter(config, p.valueRange));
   return {
     name: metadata.name,
     maxBatchSize: config?.max_batch_size ?? impliedMaxBatch(metadata.inputs),
-    inputs: metadata.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape] })),
+    inputs: metadata.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], ...(ranges[t.name] && { range: ranges[t.name] }) })),
     outputs: metadata.outputs.map((t) => t.name),
     parameters,
   };
+}
+
+// A malformed value_range reads as none: the config schema checks it where it is written (the backend's).
+function parseRanges(text: string | undefined): Record<string, [number, number]> {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const out: Record<string, [number, number]> = {};
+    for (const [k, r] of Object.entries(v)) {
+      if (Array.isArray(r) && r.length === 2 && r.every(Number.isSafeInteger) && r[0] <= r[1]) out[k] = [r[0], r[1]];
+    }
+    return out;
+  } catch {
+    return {};
+  }
 }
 
 // Without a config, a leading -1 in every input means the model batches; its limit is then unknown.
