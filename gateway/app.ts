@@ -9,11 +9,11 @@ import type { BackendPool } from './backends/backendPool';
 import type { ModelCatalog } from './backends/modelCatalog';
 import { cachedJson } from './cache/cachedJson';
 import { errorResponse } from './http/errorResponse';
-import { logFailure } from './http/failureLog';
 import type { GatewayEnv } from './http/env';
 import type { BackendRequest } from './backends/transport';
 import type { BodyReader, BodyRelay } from './http/readBody';
 import { accessLog } from './middleware/accessLog/index';
+import { failureLog } from './middleware/failureLog/index';
 import { modelAccess } from './middleware/modelAccess/index';
 import { rateLimit, type LimiterFailureMode } from './middleware/rateLimit/index';
 import { requestId } from './middleware/requestId/index';
@@ -79,7 +79,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
 
   const auth = tenantAuth({ keys: deps.keys, log: log.child({ component: 'auth' }) });
   const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure, log: log.child({ component: 'ratelimit' }) });
-  const errorLog = log.child({ component: 'errors' });
+
   const forward = forwardToBackend(pool, deps.releaseBody);
   // Keeps the health picture fresh where no timer does (Workers); a no-op while it is fresh.
   const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(c, next) {
@@ -90,11 +90,8 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   // Outermost, so the access line covers everything below, errors and 404s included.
   app.use('*', accessLog({ log: log.child({ component: 'access' }) }));
   app.use('*', requestId());
-  app.onError((err, c) => {
-    const res = errorResponse(c, err);
-    logFailure(errorLog, c, err, res.status);
-    return res;
-  });
+  app.use('*', failureLog({ log: log.child({ component: 'errors' }) }));
+  app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => errorResponse(c, notFound('not found')));
 
   app.get('/health', cachedJson({ cache, clock, key: '/health', ttlSeconds: settings.cacheTtlSeconds, compute: () => computeHealth(pool) }));

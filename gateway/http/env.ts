@@ -21,6 +21,8 @@ export interface GatewayVariables {
   cost: number;
   /** A validation failure, answered after the rate limiter has charged for it. */
   rejection: InferenceError | undefined;
+  /** The error an error answer was built from (errorResponse), for the failure log. */
+  failure: unknown;
 }
 
 /** The gateway's Hono environment. */

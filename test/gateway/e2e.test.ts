@@ -21,7 +21,7 @@ beforeAll(async () => {
     small: { models: ['siglip_vision'], rate: 0.001, burst: 2 },
   });
   keys = made.keys;
-  gw = await startGateway({ port: 0, backends: [`a=${a.url}`, `b=${b.url}`], keys: made.file, backendToken: TOKEN });
+  gw = await startGateway({ port: 0, backends: [`a=${a.url}`, `b=${b.url}`], keys: made.file, backendToken: TOKEN, logLevel: 'silent' });
 });
 afterAll(async () => {
   await gw?.close();

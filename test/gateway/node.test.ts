@@ -17,7 +17,7 @@ async function backend(name: string): Promise<LoopbackBackend> {
 
 async function gateway(backends: string[], extra: { requestTimeoutMs?: number } = {}): Promise<{ gw: RunningGateway; key: string }> {
   const { file, keys } = await keysFor({ acme: { models: ['toy'], rate: 1000, burst: 1000 } });
-  const gw = await startGateway({ port: 0, backends, keys: file, backendToken: 'loopback-secret', healthIntervalMs: 60_000, ...extra });
+  const gw = await startGateway({ port: 0, backends, keys: file, backendToken: 'loopback-secret', healthIntervalMs: 60_000, logLevel: 'silent', ...extra });
   cleanups.push(() => gw.close());
   return { gw, key: keys.acme };
 }
@@ -179,7 +179,7 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
     const file = join(dir, 'keys.json');
     const first = await createTenantKey(file, { tenant: 'one', models: ['toy'] });
     const a = await backend('a');
-    const gw = await startGateway({ port: 0, backends: [a.url], keysFile: file, healthIntervalMs: 60_000 });
+    const gw = await startGateway({ port: 0, backends: [a.url], keysFile: file, healthIntervalMs: 60_000, logLevel: 'silent' });
     cleanups.push(() => gw.close());
     const second = await createTenantKey(file, { tenant: 'two', models: ['toy'] });
     const ready = (key: string) => fetch(`${gw.url}/v2/models/toy`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);

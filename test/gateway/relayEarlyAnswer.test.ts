@@ -12,7 +12,7 @@ beforeAll(async () => {
   backend = await startLoopbackBackend('a', { itemShape: [3, 384, 384], refuseInfer: { status: 400, error: 'refused before reading the body' } });
   const made = await keysFor({ t: { models: ['*'], rate: 1000, burst: 1000 } });
   key = made.keys.t;
-  gw = await startGateway({ port: 0, backends: [`a=${backend.url}`], keys: made.file, healthIntervalMs: 60_000 });
+  gw = await startGateway({ port: 0, backends: [`a=${backend.url}`], keys: made.file, healthIntervalMs: 60_000, logLevel: 'silent' });
 });
 afterAll(async () => {
   await gw?.close();

@@ -17,7 +17,7 @@ export type LimiterFailureMode = 'closed' | 'open';
 export interface RateLimitOptions {
   limiter: RateLimiter;
   onLimiterError?: LimiterFailureMode;
-  /** Where 429s (info) and an unreachable limiter (warn) are logged. */
+  /** Where 429s (info) and, failing open, an unreachable limiter (warn) are logged. */
   log?: Logger;
 }
 
@@ -49,13 +49,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     try {
       decision = await limiter.take(tenant, cost);
     } catch (err) {
-      log.warn(
-        { requestId: c.get('requestId'), tenant: tenant.name, error: (err as Error)?.message, mode: failOpen ? 'open' : 'closed' },
-        failOpen ? 'rate limiter unavailable; serving without a quota' : 'rate limiter unavailable; answering 503',
-      );
       if (!failOpen) {
-        return errorResponse(c, new InferenceError('UNAVAILABLE', 'rate limiter unavailable; try again shortly'), { 'Retry-After': '1' });
+        // The cause stays out of the answer; the failure log (middleware/failureLog) writes it.
+        const unavailable = Object.assign(new InferenceError('UNAVAILABLE', 'rate limiter unavailable; try again shortly', 'rate_limiter'), { cause: err });
+        return errorResponse(c, unavailable, { 'Retry-After': '1' });
       }
+      log.warn({ requestId: c.get('requestId'), tenant: tenant.name, error: (err as Error)?.message }, 'rate limiter unavailable; serving without a quota');
       // Fail-open: serve without a quota answer (and so without RateLimit headers).
       if (rejection) return errorResponse(c, rejection);
       return next();

@@ -8,6 +8,7 @@ import { ModelCatalog } from '../../../gateway/backends/modelCatalog';
 import { MemoryTtlCache } from '../../../gateway/cache/memoryTtlCache';
 import { MemoryRateLimiter } from '../../../gateway/ratelimit/memoryRateLimiter';
 import type { RateLimiter } from '../../../gateway/types';
+import type { Logger } from '../../../shared/log/logger';
 import { fakeClock, type FakeClock } from './fakeClock';
 
 export interface TestGatewayOptions {
@@ -18,6 +19,8 @@ export interface TestGatewayOptions {
   requestTimeoutMs?: number;
   healthIntervalMs?: number;
   token?: string;
+  /** The app's and the pool's logger (default: none). */
+  log?: Logger;
 }
 
 export function testGateway(opts: TestGatewayOptions) {
@@ -25,7 +28,7 @@ export function testGateway(opts: TestGatewayOptions) {
   const pool = new BackendPool(
     opts.backends.map((url, i) => ({ name: `backend-${i + 1}`, url })),
     fetchTransport(),
-    { clock, requestTimeoutMs: opts.requestTimeoutMs ?? 5_000, healthIntervalMs: opts.healthIntervalMs ?? 60_000, token: opts.token ?? 'shared-secret' },
+    { clock, requestTimeoutMs: opts.requestTimeoutMs ?? 5_000, healthIntervalMs: opts.healthIntervalMs ?? 60_000, token: opts.token ?? 'shared-secret', log: opts.log?.child({ component: 'backends' }) },
   );
   const catalog = new ModelCatalog(pool, { clock });
   const app = createGatewayApp({
@@ -35,6 +38,7 @@ export function testGateway(opts: TestGatewayOptions) {
     catalog,
     cache: new MemoryTtlCache(clock),
     clock,
+    log: opts.log,
     settings: opts.settings,
   });
   return { app, clock, pool, catalog };
