@@ -1,14 +1,16 @@
 import { Command, Option } from 'commander';
 import { startBackend, type Backend } from '../../gpu-backend/server';
 import type { BackendOptionsInput } from '../../gpu-backend/config/backendOptions';
+import { bindingWith } from '../listenErrors';
+import { addLogLevelOption, loggerFrom } from '../logOptions';
 import { onShutdown } from '../shutdown';
-import { parseInteger } from '../optionParsers';
-
+import { checkModelRepository, checkRequireToken } from '../startupChecks';
+import { parseInteger, parsePort } from '../optionParsers';
 
 /** Adds the backend's options to a command (shared by `backend` and `serve`). */
 export function addBackendOptions(cmd: Command): Command {
-  return cmd
-    .option('--port <port>', 'port of the KServe v2 HTTP API', parseInteger, 8000)
+  cmd
+    .option('--port <port>', 'port of the KServe v2 HTTP API', parsePort, 8000)
     .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
     .option('--model-repository <dir>', 'Triton-layout model repository (default: the bundled demo models)')
     .option('--providers <list>', 'execution providers to try in order, overriding each model config (e.g. cuda,cpu)')
@@ -16,8 +18,8 @@ export function addBackendOptions(cmd: Command): Command {
     .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', parseInteger)
     .addOption(new Option('--require-token <secret>', 'refuse requests without this x-siglip-gateway-token header').env('SIGLIP_GATEWAY_TOKEN'))
     .option('--image-url-allowlist <prefixes>', 'comma-separated URL prefixes /v1/embeddings may fetch images from (default: none)')
-    .addOption(new Option('--json-decoder <kind>', 'JSON tensor decoder (naive is the benchmark baseline)').choices(['fast', 'naive']).default('fast').hideHelp())
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'));
+    .addOption(new Option('--json-decoder <kind>', 'JSON tensor decoder (naive is the benchmark baseline)').choices(['fast', 'naive']).default('fast').hideHelp());
+  return addLogLevelOption(cmd);
 }
 
 /** Turns parsed CLI options into backend options. */
@@ -40,10 +42,13 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
 export function registerBackendCommand(program: Command): void {
   addBackendOptions(program.command('backend').description('serve the KServe v2 / Triton-compatible inference API (default :8000)')).action(
     async (o: Record<string, unknown>) => {
+      checkRequireToken(o.requireToken as string | undefined);
+      await checkModelRepository(o.modelRepository as string | undefined);
+      const log = loggerFrom(o).child({ service: 'backend' });
       // Signals are handled from the start: one that comes while models load waits for them, then stops.
       let backend: Promise<Backend> | null = null;
       onShutdown(async () => (await backend)?.close());
-      backend = startBackend(backendOptionsFrom(o));
+      backend = bindingWith('--port', () => startBackend(backendOptionsFrom(o), log));
       await backend;
     },
   );

@@ -1,47 +1,59 @@
-import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createTenantKey, DEFAULT_KEYS_FILE } from '../../gateway/auth/keysFileWriter';
+import { parseBackendList } from '../../gateway/config';
 import { startGateway } from '../../gateway/node';
+import { CliError } from '../cliError';
+import { bindingWith } from '../listenErrors';
+import { addLogLevelOption, loggerFrom } from '../logOptions';
+import { onReloadSignal } from '../reloadSignal';
 import { onShutdown } from '../shutdown';
-import { parseInteger, parsePositive } from '../optionParsers';
+import { parseInteger, parsePort, parsePositive } from '../optionParsers';
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+// Each --backend is checked as it is parsed, so a bad one is a usage error rather than a failed start.
+const collectBackend = (v: string, prev: string[] | undefined) => {
+  try {
+    parseBackendList([v]);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...(prev ?? []), v];
+};
 
 /** `siglip gateway` and `siglip keys create`. */
 export function registerGatewayCommands(program: Command): void {
-  program
+  const gateway = program
     .command('gateway')
     .description('serve the edge gateway on Node (auth, rate limits, validation, load balancing) in front of backends')
-    .option('--port <port>', 'port to listen on', parseInteger, 8080)
+    .option('--port <port>', 'port to listen on', parsePort, 8080)
     .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
-    .option('--backend <url>', 'backend origin, `URL` or `name=URL`; repeat for several (default http://127.0.0.1:8000)', collect)
+    .option('--backend <url>', 'backend origin, `URL` or `name=URL`; repeat for several (default http://127.0.0.1:8000)', collectBackend)
     .option('--keys <file>', 'keys file (create keys with `siglip keys create`)', DEFAULT_KEYS_FILE)
     .addOption(new Option('--backend-token <secret>', 'shared secret sent to backends as x-siglip-gateway-token').env('SIGLIP_GATEWAY_TOKEN'))
     .option('--require-token', 'refuse to start without a backend token (--backend-token or SIGLIP_GATEWAY_TOKEN)', false)
     .option('--request-timeout <ms>', 'per-request timeout; past it the client gets 504', parseInteger, 30_000)
-    .addOption(new Option('--limiter-failure <mode>', 'when the rate limiter is unreachable: closed (503) or open').choices(['closed', 'open']).default('closed'))
-    .action(async (o: Record<string, unknown>) => {
-      if (o.requireToken && !o.backendToken) throw new Error('--require-token: give --backend-token or set SIGLIP_GATEWAY_TOKEN');
-      const gw = await startGateway({
-        port: o.port as number,
-        host: o.host as string,
-        backends: (o.backend as string[] | undefined) ?? ['http://127.0.0.1:8000'],
-        keysFile: o.keys as string,
-        backendToken: o.backendToken as string | undefined,
-        requestTimeoutMs: o.requestTimeout as number,
-        limiterFailure: o.limiterFailure as 'closed' | 'open',
-      });
-      // One JSON line, like the backend's "backend ready", so scripts and the bench can find the URL.
-      const log = pino({ base: { service: 'gateway' } });
-      log.info({ url: gw.url }, 'gateway ready');
-      process.on('SIGHUP', () => {
-        gw.reloadKeys().then(
-          () => log.info({ keys: o.keys }, 'keys reloaded'),
-          (err: Error) => log.error({ err: err.message }, 'keys not reloaded; keeping the previous ones'),
-        );
-      });
-      onShutdown(() => gw.close());
-    });
+    .addOption(new Option('--limiter-failure <mode>', 'when the rate limiter is unreachable: closed (503) or open').choices(['closed', 'open']).default('closed'));
+  addLogLevelOption(gateway).action(async (o: Record<string, unknown>) => {
+    if (o.requireToken && !o.backendToken) throw new CliError('--require-token: give --backend-token or set SIGLIP_GATEWAY_TOKEN');
+    const log = loggerFrom(o).child({ service: 'gateway' });
+    const gw = await bindingWith('--port', () =>
+      startGateway(
+        {
+          port: o.port as number,
+          host: o.host as string,
+          backends: (o.backend as string[] | undefined) ?? ['http://127.0.0.1:8000'],
+          keysFile: o.keys as string,
+          backendToken: o.backendToken as string | undefined,
+          requestTimeoutMs: o.requestTimeout as number,
+          limiterFailure: o.limiterFailure as 'closed' | 'open',
+        },
+        log,
+      ),
+    );
+    // One line, like the backend's "backend ready", so scripts and the bench can find the URL.
+    log.info({ url: gw.url }, 'gateway ready');
+    onReloadSignal(() => gw.reloadKeys(), log, { keys: o.keys });
+    onShutdown(() => gw.close());
+  });
 
   program
     .command('keys')
