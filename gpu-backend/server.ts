@@ -14,6 +14,7 @@ import { createRunners, runtimeParameters } from './runtime/createRunners';
 import { Metrics } from './stats/metrics';
 import { ModelTelemetry } from './stats/telemetry';
 import { createDecoders } from './workers/decoders';
+import type { WorkerPool } from './workers/workerPool';
 import { createPipelineModel } from './models/pipelines';
 import { registerEmbeddingsRoute } from './http/embeddingsRoute';
 import { BodyBufferPool } from '../shared/http/bodyBufferPool';
@@ -34,6 +35,8 @@ export interface Backend {
   options: BackendOptions;
   /** Admission control of request bodies (bytes being read and decoded, bodies waiting). */
   admission: ByteBudget;
+  /** The decode and preprocessing worker pool (null with workers: 0). */
+  decodePool: WorkerPool | null;
   /** Stops accepting, finishes what was accepted, then releases everything. */
   close(): Promise<void>;
 }
@@ -59,7 +62,13 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       log.info({ model: entry.name, version: entry.version, provider: model.provider, instances: runners.length }, 'model loaded');
       models.set(entry.name, model);
     } else {
-      const limits = { maxEncodedBytes: options.maxImageBytes, maxPixels: options.maxImagePixels };
+      const limits = {
+        maxEncodedBytes: options.maxImageBytes,
+        maxPixels: options.maxImagePixels,
+        maxRequestPixels: options.maxRequestPixels,
+        maxTextBytes: options.maxTextBytes,
+        maxRequestTextBytes: options.maxRequestTextBytes,
+      };
       models.set(entry.name, await createPipelineModel(entry, models, telemetry, decoders.pool, limits));
       log.info({ model: entry.name, version: entry.version, target: entry.config.parameters.target_model }, 'pipeline loaded');
     }
@@ -147,5 +156,5 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       await decoders.close();
       log.info('backend stopped');
     })());
-  return { url, port, server, models, options, admission: ctx.budget, close };
+  return { url, port, server, models, options, admission: ctx.budget, decodePool: decoders.pool, close };
 }

@@ -38,6 +38,12 @@ export const backendOptionsSchema = z.object({
   maxImageBytes: z.number().int().positive().default(20 * 1024 * 1024),
   /** Largest decoded image (width × height) accepted, against decompression bombs. */
   maxImagePixels: z.number().int().positive().default(50_000_000),
+  /** Pixels of all images of one request together, from their headers (413 beyond): 60 images of 4.2 Mpx. */
+  maxRequestPixels: z.number().int().positive().default(256_000_000),
+  /** Bytes of one text element (413 beyond): SigLIP reads 64 tokens, a few hundred characters. */
+  maxTextBytes: z.number().int().positive().default(16 * 1024),
+  /** Bytes of all texts of one request (413 beyond). */
+  maxRequestTextBytes: z.number().int().positive().default(1024 * 1024),
   /** Allowed URL prefixes for remote images in /v1/embeddings; empty refuses all. */
   imageUrlAllowlist: z.array(z.string()).default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

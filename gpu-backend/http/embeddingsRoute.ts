@@ -89,7 +89,7 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
     const relabel = (err: unknown, indices: number[]) => {
       // Pipeline errors say "INPUT_TEXT[k]"/"INPUT_IMAGE[k]"; the client knows the items as input[i].
       if (err instanceof InferenceError) {
-        const msg = err.message.replace(/^[A-Z_]+\[(\d+)\]/, (_, k: string) => `input[${indices[Number(k)]}]`);
+        const msg = err.message.replace(/^[A-Z_]+\[(\d+)\]/, (_, k: string) => `input[${indices[Number(k)]}]`).replace(/^[A-Z_]+:/, 'input:');
         return new InferenceError(err.code, msg, err.reason);
       }
       return err;

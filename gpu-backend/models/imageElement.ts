@@ -1,10 +1,11 @@
 import { InferenceError, invalidArgument } from '../../shared/errors';
 import type { ImageLimits } from './preprocess/imageLimits';
 import type { ImageProcessorConfig } from './preprocess/imageProcessorConfig';
+import { readImageHeader } from './preprocess/decodeImage';
 import { preprocessImage } from './preprocess/preprocessImage';
 import type { WorkerPool } from '../workers/workerPool';
 import type { BytesElement } from './types';
-import type { ElementPreprocessor } from './pipelineModel';
+import type { ElementPipeline } from './elementPipeline';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const utf8 = new TextEncoder();
@@ -49,8 +50,8 @@ export function imageBytes(e: BytesElement, label: string, base64: boolean): Uin
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   const bytes = typeof e === 'string' ? utf8.encode(e) : e;
-  if (!looksLikeImageFile(bytes) && bytes.length <= 64 * 1024 * 1024) {
-    const text = typeof e === 'string' ? e : ascii.decode(e.subarray(0, 4096));
+  if (!looksLikeImageFile(bytes)) {
+    const text = typeof e === 'string' ? e.slice(0, 4096) : ascii.decode(e.subarray(0, 4096));
     if (text.startsWith('data:') || (base64Payload(text) !== undefined && text.length >= 16)) {
       throw invalidArgument(`${label}: this element is base64 text, but base64_encoded is false: set parameters.base64_encoded to true, or send the file's bytes`);
     }
@@ -58,31 +59,49 @@ export function imageBytes(e: BytesElement, label: string, base64: boolean): Uin
   return bytes;
 }
 
-/** Re-raises an error with the element's label in front, keeping its code. */
-export function labelled(err: unknown, label: string): InferenceError {
+/** Re-raises an error with the element's label in front, keeping its code (an unknown error stays internal). */
+export function labelled(err: unknown, label: string): Error {
   if (err instanceof InferenceError) return new InferenceError(err.code, `${label}: ${err.message}`, err.reason);
-  return new InferenceError('INTERNAL', `${label}: ${(err as Error).message}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Image limits, per image and per request. */
+export interface ImagePipelineLimits extends ImageLimits {
+  /** Pixels (width × height, from the headers) of all images of one request together (413 beyond). */
+  maxRequestPixels: number;
 }
 
 /**
- * Image element → pixel values, checked against the size limit first and preprocessed off the event loop
- * (in the worker pool when there is one).
+ * Image element → pixel values. Each image's header is read and checked first; the request's images are then
+ * decoded in the worker pool, in turn with other requests' images, and those not started are dropped when the
+ * client leaves.
  */
-export function imagePreprocessor(inputName: string, config: ImageProcessorConfig, limits: ImageLimits, pool: WorkerPool | null): ElementPreprocessor {
-  return async (element, index, { base64 }) => {
-    const label = `${inputName}[${index}]`;
-    const bytes = imageBytes(element, label, base64);
-    if (bytes.byteLength > limits.maxEncodedBytes) {
-      throw new InferenceError('PAYLOAD_TOO_LARGE', `${label}: image of ${bytes.byteLength} bytes exceeds the limit of ${limits.maxEncodedBytes} bytes`, 'too_large');
-    }
-    if (bytes.byteLength === 0) throw invalidArgument(`${label}: empty image`);
-    try {
-      if (!pool) return await preprocessImage(bytes, config, limits);
-      // A copy of its own (Buffer#slice would be a view of the whole request body), moved to the worker.
-      const owned = new Uint8Array(bytes);
-      return await pool.run('preprocessImage', { bytes: owned.buffer, config, limits }, [owned.buffer]);
-    } catch (err) {
-      throw labelled(err, label);
-    }
+export function imagePipeline(inputName: string, config: ImageProcessorConfig, limits: ImagePipelineLimits, pool: WorkerPool | null): ElementPipeline<Uint8Array> {
+  return {
+    budget: { max: limits.maxRequestPixels, unit: 'pixels' },
+    async inspect(element, index, { base64 }) {
+      const label = `${inputName}[${index}]`;
+      const bytes = imageBytes(element, label, base64);
+      if (bytes.byteLength > limits.maxEncodedBytes) {
+        throw new InferenceError('PAYLOAD_TOO_LARGE', `${label}: image of ${bytes.byteLength} bytes exceeds the limit of ${limits.maxEncodedBytes} bytes`, 'too_large');
+      }
+      if (bytes.byteLength === 0) throw invalidArgument(`${label}: empty image`);
+      try {
+        const { width, height } = await readImageHeader(bytes, limits);
+        return { item: bytes, cost: width * height };
+      } catch (err) {
+        throw labelled(err, label);
+      }
+    },
+    async process(bytes, index, { signal, group }) {
+      try {
+        if (!pool) return await preprocessImage(bytes, config, limits);
+        // A copy of its own (Buffer#slice would be a view of the whole request body), moved to the worker.
+        const owned = new Uint8Array(bytes);
+        return await pool.run('preprocessImage', { bytes: owned.buffer, config, limits }, [owned.buffer], { signal, group });
+      } catch (err) {
+        throw labelled(err, `${inputName}[${index}]`);
+      }
+    },
   };
 }

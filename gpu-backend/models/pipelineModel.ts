@@ -1,4 +1,5 @@
-import { invalidArgument } from '../../shared/errors';
+import { InferenceError, invalidArgument } from '../../shared/errors';
+import type { ElementPipeline } from './elementPipeline';
 import { modelContract, type ModelContract } from '../../shared/contract/modelContract';
 import type { ModelConfig } from '../config/modelConfig';
 import { tritonModelConfig, type TritonModelConfig } from '../config/tritonConfig';
@@ -8,18 +9,10 @@ import type { OnnxModel } from './onnxModel';
 import { metadataShape, tensorSpec } from './tensorSpec';
 import type { BytesElement, InferContext, InputTensor, ModelMetadata, OutputTensor, ServedModel } from './types';
 
-/** How one element is to be read: `base64` is the request's base64_encoded (image pipelines). */
-export interface ElementOptions {
-  base64: boolean;
-}
-
-/** Turns one BYTES element into the target model's input row (e.g. an image file into pixel values). */
-export type ElementPreprocessor = (element: BytesElement, index: number, options: ElementOptions) => Promise<Float32Array | BigInt64Array>;
-
-/** A model a pipeline can feed, with the preprocessing that makes its input rows (sized for that model). */
+/** A model a pipeline can feed, with the element pipeline that makes its input rows (sized for that model). */
 export interface PipelineTarget {
   model: OnnxModel;
-  preprocess: ElementPreprocessor;
+  elements: ElementPipeline;
 }
 
 /** What a pipeline feeds, and how it reads its elements. */
@@ -126,12 +119,33 @@ export class PipelineModel implements ServedModel {
     if (!target) {
       throw invalidArgument(`parameter embed_model '${name}' does not name a model '${this.name}' can use: one of ${[...this.settings.targets.keys()].map((k) => `'${k}'`).join(', ')}`);
     }
-    const { model, preprocess } = target;
+    const { model, elements: pipeline } = target;
     const read = { base64: options.base64 ?? this.settings.defaultBase64 ?? false };
     const dim = model.outputs[0].rowSize;
     const t0 = nowNs();
-    // A bad element fails the whole request before any GPU time is spent on it.
-    const rows = await Promise.all(elements.map((e, i) => preprocess(e, i, read)));
+    // Every element is checked, and the request's whole cost measured, before any is decoded: a bad element
+    // fails the request before any work is spent on it, and a request over its budget costs only its headers.
+    const inspected = await Promise.all(elements.map((e, i) => pipeline.inspect(e, i, read)));
+    let cost = 0;
+    for (const x of inspected) cost += x.cost;
+    if (cost > pipeline.budget.max) {
+      throw new InferenceError(
+        'PAYLOAD_TOO_LARGE',
+        `${this.inputName}: the request's ${elements.length} items need ${cost} ${pipeline.budget.unit}, over the limit of ${pipeline.budget.max} per request; send fewer or smaller items per request`,
+        'too_large',
+      );
+    }
+    // Work not yet started is dropped when the client leaves, or when another element has already failed.
+    const abort = new AbortController();
+    const onGone = () => abort.abort();
+    ctx.signal?.addEventListener('abort', onGone, { once: true });
+    const work = { signal: abort.signal, group: {} };
+    const rows = await Promise.all(inspected.map((x, i) => pipeline.process(x.item, i, work)))
+      .catch((err: unknown) => {
+        abort.abort();
+        throw err;
+      })
+      .finally(() => ctx.signal?.removeEventListener('abort', onGone));
     const t1 = nowNs();
     const inputName = model.inputs[0].name;
     const outputName = model.outputs[0].name;

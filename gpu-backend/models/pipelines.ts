@@ -4,14 +4,19 @@ import { CONTRACT_CONFIG_PARAMETERS } from '../../shared/contract/modelContract'
 import type { RepositoryEntry } from '../config/modelRepository';
 import type { ModelTelemetry } from '../stats/telemetry';
 import type { WorkerPool } from '../workers/workerPool';
-import { imagePreprocessor } from './imageElement';
+import { imagePipeline } from './imageElement';
 import { OnnxModel } from './onnxModel';
 import { PipelineModel, type PipelineTarget } from './pipelineModel';
 import { imageLimitsSchema, type ImageLimits } from './preprocess/imageLimits';
 import { loadImageProcessorConfig } from './preprocess/imageProcessorConfig';
 import { SiglipTokenizer } from './text/siglipTokenizer';
-import { textPreprocessor } from './textElement';
+import { textPipeline, type TextLimits } from './textElement';
 import type { ServedModel } from './types';
+
+/** What one element and one request may cost (backend options). */
+export interface PipelineLimits extends ImageLimits, TextLimits {
+  maxRequestPixels: number;
+}
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
 
@@ -46,7 +51,7 @@ export async function createPipelineModel(
   models: Map<string, ServedModel>,
   telemetry: ModelTelemetry,
   pool: WorkerPool | null,
-  limits: Partial<ImageLimits> = {},
+  limits: PipelineLimits,
 ): Promise<ServedModel> {
   const file = join(entry.dir, 'config.json');
   const params = entry.config.parameters;
@@ -71,16 +76,16 @@ export async function createPipelineModel(
         });
         tokenizers.set(maxLength, tokenizer);
       }
-      targets.set(model.name, { model, preprocess: textPreprocessor(inputName, tokenizer) });
+      targets.set(model.name, { model, elements: textPipeline(inputName, tokenizer, limits) });
     }
     return new PipelineModel(entry.name, entry.version, entry.config, { targets, defaultTarget }, telemetry);
   }
   const processor = await loadImageProcessorConfig(entry.dir);
-  const imageLimits = imageLimitsSchema.parse(limits);
+  const imageLimits = { ...imageLimitsSchema.parse({ maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels }), maxRequestPixels: limits.maxRequestPixels };
   for (const model of candidates) {
     // The processor's settings, at the input size of the model chosen.
     const [, height, width] = model.inputs[0].dims;
-    targets.set(model.name, { model, preprocess: imagePreprocessor(inputName, { ...processor, size: { height, width } }, imageLimits, pool) });
+    targets.set(model.name, { model, elements: imagePipeline(inputName, { ...processor, size: { height, width } }, imageLimits, pool) });
   }
   const defaultBase64 = parseBool(file, CONTRACT_CONFIG_PARAMETERS.defaultBase64, params[CONTRACT_CONFIG_PARAMETERS.defaultBase64]) ?? false;
   return new PipelineModel(entry.name, entry.version, entry.config, { targets, defaultTarget, defaultBase64 }, telemetry);

@@ -1,6 +1,6 @@
-import { invalidArgument } from '../../shared/errors';
+import { InferenceError, invalidArgument } from '../../shared/errors';
 import type { SiglipTokenizer } from './text/siglipTokenizer';
-import type { ElementPreprocessor } from './pipelineModel';
+import type { ElementPipeline } from './elementPipeline';
 import type { BytesElement } from './types';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -15,12 +15,37 @@ export function elementText(e: BytesElement, label: string): string {
   }
 }
 
-/** Text element → 64 input ids, padded as SiglipTokenizer does; empty texts are refused. */
-export function textPreprocessor(inputName: string, tokenizer: SiglipTokenizer): ElementPreprocessor {
-  return async (element, index) => {
-    const label = `${inputName}[${index}]`;
-    const text = elementText(element, label);
-    if (!text.trim()) throw invalidArgument(`${label}: empty string`);
-    return tokenizer.encode(text);
+/** Limits on texts: per element, and per request. */
+export interface TextLimits {
+  /** Bytes of one text (SigLIP reads 64 tokens: a few hundred characters; 413 beyond). */
+  maxTextBytes: number;
+  /** Bytes of all texts of one request (413 beyond). */
+  maxRequestTextBytes: number;
+}
+
+/**
+ * Text element → input ids, padded as SiglipTokenizer does; empty texts are refused. A text is measured before
+ * it is canonicalized or tokenized, so a huge one costs nothing but its refusal.
+ */
+export function textPipeline(inputName: string, tokenizer: SiglipTokenizer, limits: TextLimits): ElementPipeline<string> {
+  return {
+    budget: { max: limits.maxRequestTextBytes, unit: 'bytes of text' },
+    async inspect(element, index) {
+      const label = `${inputName}[${index}]`;
+      const size = typeof element === 'string' ? Buffer.byteLength(element, 'utf8') : element.byteLength;
+      if (size > limits.maxTextBytes) {
+        throw new InferenceError(
+          'PAYLOAD_TOO_LARGE',
+          `${label}: text of ${size} bytes exceeds the limit of ${limits.maxTextBytes} bytes (SigLIP reads the first ${tokenizer.maxLength} tokens)`,
+          'too_large',
+        );
+      }
+      const text = elementText(element, label);
+      if (!text.trim()) throw invalidArgument(`${label}: empty string`);
+      return { item: text, cost: size };
+    },
+    async process(text) {
+      return tokenizer.encode(text);
+    },
   };
 }

@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InferenceError } from '../../shared/errors';
+import { CancelledError } from '../batching/dynamicBatcher';
 import type { TASKS, TaskPayload, TaskResult, TaskTable } from './tasks';
 import { deserializeTaskError } from './taskErrors';
 import type { ReplyMessage, TaskMessage, WorkerInit } from './workerThread';
@@ -16,13 +17,25 @@ export interface WorkerPoolOptions {
   tasksModule?: URL;
 }
 
+/** Per-task options of `run`. */
+export interface RunOptions {
+  /**
+   * Tasks of one group (one request) wait in their own line; free workers take from the groups in turn, so a
+   * request of many expensive tasks cannot make another request's single task wait behind all of them.
+   */
+  group?: object;
+  /** Aborting drops the task if it has not started (it rejects with CancelledError); a running task finishes. */
+  signal?: AbortSignal;
+}
+
 interface Job {
   id: number;
+  group: object;
   kind: string;
   payload: unknown;
   transfer: Transferable[];
   resolve: (value: unknown) => void;
-  reject: (err: InferenceError) => void;
+  reject: (err: Error) => void;
 }
 
 interface Slot {
@@ -41,7 +54,9 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
   private readonly maxQueue: number;
   private readonly init: WorkerInit;
   private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
+  /** Waiting tasks per group, groups in the order they will be served. */
+  private readonly lines = new Map<object, Job[]>();
+  private waitingJobs = 0;
   private nextId = 1;
   private closed = false;
   private readonly idle: (() => void)[] = [];
@@ -59,29 +74,60 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
    * Runs `kind` in a worker. Buffers in `transfer` move to the worker without copying (they are detached here
    * once the task starts); the buffers the task lists come back the same way.
    */
-  run<K extends keyof T & string>(kind: K, payload: TaskPayload<T, K>, transfer: Transferable[] = []): Promise<TaskResult<T, K>> {
+  run<K extends keyof T & string>(kind: K, payload: TaskPayload<T, K>, transfer: Transferable[] = [], options: RunOptions = {}): Promise<TaskResult<T, K>> {
     if (this.closed) return Promise.reject(new InferenceError('UNAVAILABLE', 'worker pool is closed'));
+    if (options.signal?.aborted) return Promise.reject(new CancelledError());
     const free = this.slots.find((s) => !s.job);
-    if (!free && this.queue.length >= this.maxQueue) {
+    if (!free && this.waitingJobs >= this.maxQueue) {
       return Promise.reject(new InferenceError('UNAVAILABLE', `worker pool queue is full (${this.maxQueue} tasks waiting)`, 'queue_full'));
     }
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, kind, payload, transfer, resolve: resolve as (v: unknown) => void, reject };
-      if (free) this.start(free, job);
-      else this.queue.push(job);
+      const job: Job = { id: this.nextId++, group: options.group ?? {}, kind, payload, transfer, resolve: resolve as (v: unknown) => void, reject };
+      if (free) return this.start(free, job);
+      const line = this.lines.get(job.group);
+      if (line) line.push(job);
+      else this.lines.set(job.group, [job]);
+      this.waitingJobs++;
+      options.signal?.addEventListener('abort', () => this.drop(job), { once: true });
     });
   }
 
+  /** Tasks started so far (each a task that a worker ran or is running). */
+  started = 0;
+
   /** Tasks waiting for a worker. */
   get queued(): number {
-    return this.queue.length;
+    return this.waitingJobs;
+  }
+
+  // A task whose request was abandoned, still waiting: it never runs.
+  private drop(job: Job): void {
+    const line = this.lines.get(job.group);
+    const i = line ? line.indexOf(job) : -1;
+    if (i < 0) return;
+    line!.splice(i, 1);
+    if (!line!.length) this.lines.delete(job.group);
+    this.waitingJobs--;
+    job.reject(new CancelledError());
+  }
+
+  // The next task in turn: the first of the group served longest ago (its line then goes to the back).
+  private nextJob(): Job | undefined {
+    for (const [group, line] of this.lines) {
+      const job = line.shift()!;
+      this.lines.delete(group);
+      if (line.length) this.lines.set(group, line);
+      this.waitingJobs--;
+      return job;
+    }
+    return undefined;
   }
 
   /** Rejects waiting tasks, lets running ones finish, then stops the workers. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new InferenceError('UNAVAILABLE', 'worker pool is closed'));
+    for (let job = this.nextJob(); job; job = this.nextJob()) job.reject(new InferenceError('UNAVAILABLE', 'worker pool is closed'));
     while (this.slots.some((s) => s.job)) await new Promise<void>((r) => this.idle.push(r));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
@@ -99,6 +145,7 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
 
   private start(slot: Slot, job: Job): void {
     slot.job = job;
+    this.started++;
     const message: TaskMessage = { id: job.id, kind: job.kind, payload: job.payload };
     try {
       slot.worker.postMessage(message, job.transfer as never);
@@ -141,8 +188,8 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) break;
-      if (!slot.job) this.start(slot, this.queue.shift()!);
+      if (this.waitingJobs === 0) break;
+      if (!slot.job) this.start(slot, this.nextJob()!);
     }
     if (!this.slots.some((s) => s.job)) for (const wake of this.idle.splice(0)) wake();
   }

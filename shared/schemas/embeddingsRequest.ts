@@ -48,6 +48,11 @@ export function parseEmbeddingsBody(body: Uint8Array): EmbeddingsRequest {
   } catch (err) {
     throw invalidArgument(`malformed JSON: ${(err as Error).message}`);
   }
+  // Said before zod's union would say only "Invalid input".
+  const input = (value as { input?: unknown } | null)?.input;
+  if (Array.isArray(input) && input.length > EMBEDDINGS_MAX_ITEMS) {
+    throw invalidArgument(`invalid embeddings request: input has ${input.length} items; send at most ${EMBEDDINGS_MAX_ITEMS} per request`);
+  }
   const r = embeddingsRequestSchema.safeParse(value);
   if (!r.success) throw invalidArgument(`invalid embeddings request: ${describeZodError(r.error)}`);
   return r.data;

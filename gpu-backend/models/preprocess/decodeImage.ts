@@ -15,6 +15,42 @@ export interface SharpResize {
   kernel: KernelEnum[keyof KernelEnum];
 }
 
+/** What an image's header says, read without decoding its pixels. */
+export interface ImageHeader {
+  format: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * Reads an image's format and size from its header and checks them against the limits (the decode-bomb guard),
+ * without decoding pixels. Throws the same errors as decodeImageRgb8.
+ */
+export async function readImageHeader(bytes: Uint8Array, limits: ImageLimits): Promise<ImageHeader> {
+  if (bytes.byteLength > limits.maxEncodedBytes) {
+    throw new InferenceError('PAYLOAD_TOO_LARGE', `image is ${bytes.byteLength} bytes; the limit is ${limits.maxEncodedBytes} bytes`);
+  }
+  if (bytes.byteLength === 0) throw invalidArgument('image is empty (0 bytes)');
+  let meta: Metadata;
+  try {
+    // Header only; the pixel limit is checked below with a message that says what was too large.
+    meta = await sharp(bytes, { limitInputPixels: false, ignoreIcc: true, autoOrient: false, pages: 1, page: 0 }).metadata();
+  } catch (err) {
+    throw invalidArgument(`not a decodable image (expected ${ACCEPTED_NAMES}): ${messageOf(err)}`);
+  }
+  const format = meta.format as string;
+  if (!ACCEPTED.has(format) || (format === 'heif' && meta.compression !== 'av1')) {
+    const name = format === 'heif' ? `heif/${meta.compression ?? 'unknown'}` : format;
+    throw invalidArgument(`unsupported image format "${name}"; send ${ACCEPTED_NAMES}`);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (width * height > limits.maxPixels) {
+    throw invalidArgument(`image is ${width}×${height} = ${width * height} pixels; the limit is ${limits.maxPixels} pixels`);
+  }
+  return { format, width, height };
+}
+
 /**
  * Decodes an encoded image into 8-bit RGB the way PIL's `Image.open(...).convert("RGB")` does:
  * - grayscale → the gray value in all three channels;
@@ -32,31 +68,9 @@ export interface SharpResize {
  * the caller with the image's index.
  */
 export async function decodeImageRgb8(bytes: Uint8Array, limits: ImageLimits, resize?: SharpResize): Promise<Image8> {
-  if (bytes.byteLength > limits.maxEncodedBytes) {
-    throw new InferenceError('PAYLOAD_TOO_LARGE', `image is ${bytes.byteLength} bytes; the limit is ${limits.maxEncodedBytes} bytes`);
-  }
-  if (bytes.byteLength === 0) throw invalidArgument('image is empty (0 bytes)');
-
+  const { format } = await readImageHeader(bytes, limits);
   // sharp's own guard backs ours up: it refuses to decode past limitInputPixels even if a header lied.
   const options: SharpOptions = { limitInputPixels: limits.maxPixels, ignoreIcc: true, autoOrient: false, pages: 1, page: 0 };
-  let meta: Metadata;
-  try {
-    // Header only; the pixel limit is checked below with a message that says what was too large.
-    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw invalidArgument(`not a decodable image (expected ${ACCEPTED_NAMES}): ${messageOf(err)}`);
-  }
-  const format = meta.format as string;
-  if (!ACCEPTED.has(format) || (format === 'heif' && meta.compression !== 'av1')) {
-    const name = format === 'heif' ? `heif/${meta.compression ?? 'unknown'}` : format;
-    throw invalidArgument(`unsupported image format "${name}"; send ${ACCEPTED_NAMES}`);
-  }
-  const width = meta.width ?? 0;
-  const height = meta.pageHeight ?? meta.height ?? 0;
-  if (width * height > limits.maxPixels) {
-    throw invalidArgument(`image is ${width}×${height} = ${width * height} pixels; the limit is ${limits.maxPixels} pixels`);
-  }
-
   let pipeline = sharp(bytes, options);
   if (resize) {
     // Drop alpha first: sharp premultiplies alpha around a resize, which would darken translucent pixels.
