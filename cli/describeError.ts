@@ -7,7 +7,11 @@ const FLAG_OF: Record<string, string> = { strictProvider: '--strict' };
 /** The message of `err` on one line; a validation error names the option to change. */
 export function describeError(err: unknown): string {
   if (err instanceof ZodError) return describeZodError(err);
-  const message = err instanceof Error ? err.message || err.name : String(err);
+  return oneLine(err instanceof Error ? err.message || err.name : String(err));
+}
+
+/** A message on one line (commander puts its "Did you mean" hint, and some errors their detail, on a line of their own). */
+export function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './commands/index';
-import { describeError } from './describeError';
+import { describeError, oneLine } from './describeError';
 import { CLI_VERSION } from './version';
 
 /** Exit codes: 1 for a failure (a start-up mistake, a failed run), 2 for a usage error, as POSIX tools do. */
@@ -14,16 +14,17 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     // Commander's errors become exceptions (for runCli to map to exit code 2), and subcommands inherit this.
     .exitOverride();
+  // Subcommands share this object until they configure their own output (as `perf` does).
+  const inherited = program.configureOutput();
   registerCommands(program);
   for (const cmd of [program, ...descendants(program)]) {
     const name = commandPath(cmd);
-    cmd
-      .version(CLI_VERSION, '-V, --version', 'print the version and exit')
-      .addOption(new Option('--debug', 'print the stack trace of an error'))
-      // One line for a usage error: commander's message (and its "Did you mean" hint), then where the help is.
-      .configureOutput({
-        outputError: (message, write) => write(`${name}: ${message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}; see '${name} --help'\n`),
-      });
+    cmd.version(CLI_VERSION, '-V, --version', 'print the version and exit').addOption(new Option('--debug', 'print the stack trace of an error'));
+    if (cmd.configureOutput() !== inherited) continue;
+    // One line for a usage error: commander's message (and its "Did you mean" hint), then where the help is.
+    cmd.configureOutput({
+      outputError: (message, write) => write(`${name}: ${oneLine(message.replace(/^error: /, ''))}; see '${name} --help'\n`),
+    });
   }
   return program;
 }

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { EXIT_CODE, PerfStabilityError, PerfUsageError } from '../../client/perf/errors';
 import { resolvePerfOptions, type PerfOptionsInput } from '../../client/perf/options/perfOptions';
 import { runPerf } from '../../client/perf/runPerf';
+import { oneLine } from '../describeError';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -14,6 +15,8 @@ export function registerPerfCommand(program: Command): void {
     .command('perf')
     .description("measure throughput and latency the way Triton's perf_analyzer does (KServe v2 over HTTP)")
     .showHelpAfterError(false)
+    // perf_analyzer's way: commander's own "error: ..." line, kept to one line (exit code 2, like every usage error).
+    .configureOutput({ outputError: (message, write) => write(`${oneLine(message)}\n`) })
     .requiredOption('-m, --model <name>', 'model to measure')
     .option('-x, --model-version <version>', 'model version (default: the server picks)')
     .option('-u, --url <url>', 'server: host:port or http(s)://host:port[/prefix]', '127.0.0.1:8000')

@@ -11,7 +11,7 @@ export interface CreateLoggerOptions {
   level?: LogLevel;
   /** Human-readable lines instead of JSON; the CLI passes `process.stdout.isTTY`. */
   pretty?: boolean;
-  /** Where lines go (tests); defaults to stdout. */
+  /** Where lines go (tests); defaults to stdout. Pretty lines are written to it as text, uncoloured. */
   destination?: DestinationStream;
 }
 
@@ -27,7 +27,9 @@ export function loggerOptions(level: LogLevel = 'info'): LoggerOptions {
 
 /** Builds the root logger; components take `.child({ service })` of it. */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const destination =
-    options.destination ?? (options.pretty ? pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }) : undefined);
-  return destination ? pino(loggerOptions(options.level), destination) : pino(loggerOptions(options.level));
+  const { destination } = options;
+  if (!options.pretty) return destination ? pino(loggerOptions(options.level), destination) : pino(loggerOptions(options.level));
+  // In-process and synchronous: a line is on the terminal before the process can exit after writing it.
+  const pretty = pinoPretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', destination: destination ?? 1, colorize: destination === undefined });
+  return pino(loggerOptions(options.level), pretty);
 }
