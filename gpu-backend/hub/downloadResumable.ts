@@ -40,7 +40,9 @@ export async function downloadResumable(req: HubFileRequest, dest: string): Prom
       have = await appendFrom(req, part, have, (chunk) => hash.update(chunk));
     } catch (err) {
       if (attempt >= req.maxRetries) {
-        const failure = new Error(`${req.path}: download failed after ${attempt + 1} attempts at byte ${have} of ${req.size}: ${(err as Error).message}`, { cause: err });
+        // @huggingface/hub rejects some failed reads with a bare string, not an Error.
+        const reason = err instanceof Error ? err.message : String(err);
+        const failure = new Error(`${req.path}: download failed after ${attempt + 1} attempts at byte ${have} of ${req.size}: ${reason}`, { cause: err });
         throw new HubFetchError({ repo: req.repo, revision: req.revision, hubUrl: req.hubUrl }, failure);
       }
       // Resume from what reached the disk, re-hashing it: a failed write may have left part of a chunk.
