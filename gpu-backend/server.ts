@@ -2,22 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { InferenceError, notFound } from '../shared/errors';
+import { InferenceError, notFound, unavailable } from '../shared/errors';
 import { backendOptionsSchema, type BackendOptions, type BackendOptionsInput } from './config/backendOptions';
 import { loadModelRepository, type RepositoryEntry } from './config/modelRepository';
 import { ByteBudget } from './http/byteBudget';
-import { sendError } from './http/respond';
+import { sendError, sendJson } from './http/respond';
 import { buildRouter, checkToken, type BackendContext } from './http/routes';
 import { OnnxModel } from './models/onnxModel';
 import type { ServedModel } from './models/types';
 import { createRunners, runtimeParameters } from './runtime/createRunners';
 import { Metrics } from './stats/metrics';
 import { ModelTelemetry } from './stats/telemetry';
-import { createDecoders } from './workers/decoders';
+import { createDecoders, type Decoders } from './workers/decoders';
+import type { Router } from './http/router';
 import type { WorkerPool } from './workers/workerPool';
 import { createPipelineModel } from './models/pipelines';
 import { registerEmbeddingsRoute } from './http/embeddingsRoute';
 import { BodyBufferPool } from '../shared/http/bodyBufferPool';
+import { answerClientError } from '../shared/http/clientError';
 import { CancelledError } from './batching/dynamicBatcher';
 
 // A client's X-Request-Id is echoed into logs and headers only when it is short and plain.
@@ -46,61 +48,13 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
   const options = backendOptionsSchema.parse(input);
   const log = logger ?? pino({ level: options.logLevel, base: { service: 'backend' } });
   const metrics = new Metrics();
-  const entries = await loadModelRepository(options.modelRepository);
-  const decoders = createDecoders(options);
   const models = new Map<string, ServedModel>();
   const state = { ready: false, shuttingDown: false };
-
-  // ONNX models first: pipelines wrap them.
-  const order = (e: RepositoryEntry) => (e.config.platform === 'onnxruntime_onnx' ? 0 : 1);
-  for (const entry of [...entries].sort((a, b) => order(a) - order(b))) {
-    const telemetry = new ModelTelemetry(metrics, entry.name, entry.version);
-    if (entry.config.platform === 'onnxruntime_onnx') {
-      const params = runtimeParameters(entry, { providers: options.providers, strict: options.strictProvider });
-      const runners = await createRunners(entry, params, (msg) => log.warn({ model: entry.name }, msg), options.threadedRuntime);
-      const model = new OnnxModel(entry.name, entry.version, entry.config, runners, telemetry);
-      log.info({ model: entry.name, version: entry.version, provider: model.provider, instances: runners.length }, 'model loaded');
-      models.set(entry.name, model);
-    } else {
-      const limits = {
-        maxEncodedBytes: options.maxImageBytes,
-        maxPixels: options.maxImagePixels,
-        maxRequestPixels: options.maxRequestPixels,
-        maxTextBytes: options.maxTextBytes,
-        maxRequestTextBytes: options.maxRequestTextBytes,
-      };
-      models.set(entry.name, await createPipelineModel(entry, models, telemetry, decoders.pool, limits));
-      log.info({ model: entry.name, version: entry.version, target: entry.config.parameters.target_model }, 'pipeline loaded');
-    }
-  }
-  for (const m of models.values()) await m.warmup();
-  state.ready = true;
-
-  const ctx: BackendContext = {
-    serverName: SERVER_NAME,
-    serverVersion: SERVER_VERSION,
-    models,
-    metrics,
-    budget: new ByteBudget({ capacity: options.maxInflightBodyBytes, maxWaiting: options.maxWaitingBodies, maxWaitMs: options.maxBodyWaitMs }),
-    bodyPool: new BodyBufferPool(),
-    maxBodyBytes: options.maxBodyBytes,
-    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
-    decodeJson: decoders.decodeJson,
-    decodeJsonInline: decoders.decodeJsonInline,
-    requireToken: options.requireToken,
-    state,
-    log,
-    extraRoutes: (router, c) =>
-      registerEmbeddingsRoute(router, c, {
-        imageModel: 'embed_image',
-        textModel: 'embed_text',
-        servedName: 'siglip',
-        allowlist: options.imageUrlAllowlist,
-        maxImageBytes: options.maxImageBytes,
-      }),
-  };
-  const router = buildRouter(ctx);
+  // Routes exist once the models are loaded; until then only health answers (live 200, ready 503).
+  let router: Router | null = null;
+  let ctx: BackendContext | null = null;
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, (req, res) => handle(req, res));
+  server.on('clientError', answerClientError);
 
   let inflight = 0;
   let idle: (() => void) | null = null;
@@ -114,10 +68,14 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     res.setHeader('x-request-id', typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID());
     if (state.shuttingDown) res.setHeader('connection', 'close');
     try {
+      if (!router || !ctx) return startingUp(req, res, path);
       const m = router.match(req.method ?? 'GET', path);
       if (!('handler' in m)) {
         req.resume();
-        throw m.methodMismatch ? new InferenceError('INVALID_ARGUMENT', `method ${req.method} not allowed for ${path}`) : notFound(`no route for ${req.method} ${path}`);
+        if (!m.allowed.length) throw notFound(`no route for ${req.method} ${path}`);
+        // Triton answers a known path with the wrong method 405.
+        res.setHeader('allow', [...new Set(m.allowed)].join(', '));
+        throw new InferenceError('METHOD_NOT_ALLOWED', `method ${req.method} not allowed for ${path}; use ${[...new Set(m.allowed)].join(' or ')}`);
       }
       if (!path.startsWith('/v2/health/')) checkToken(ctx, req);
       await m.handler({ req, res, params: m.params });
@@ -128,12 +86,53 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     }
   }
 
+  // The port opens before the models load, so that live and ready can be polled during start-up.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  log.info({ url }, 'backend listening; loading models');
+
+  const decoders = createDecoders(options);
+  try {
+    await loadModels(options, models, metrics, decoders, log);
+    for (const m of models.values()) await m.warmup();
+  } catch (err) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const m of models.values()) await m.close().catch(() => {});
+    await decoders.close();
+    throw err;
+  }
+  state.ready = true;
+
+  ctx = {
+    serverName: SERVER_NAME,
+    serverVersion: SERVER_VERSION,
+    models,
+    metrics,
+    budget: new ByteBudget({ capacity: options.maxInflightBodyBytes, maxWaiting: options.maxWaitingBodies, maxWaitMs: options.maxBodyWaitMs }),
+    bodyPool: new BodyBufferPool(),
+    maxBodyBytes: options.maxBodyBytes,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+    decodeJson: decoders.decodeJson,
+    decodeJsonInline: decoders.decodeJsonInline,
+    requireToken: options.requireToken,
+    state,
+    log,
+    extraRoutes: (r, c) =>
+      registerEmbeddingsRoute(r, c, {
+        imageModel: 'embed_image',
+        textModel: 'embed_text',
+        servedName: 'siglip',
+        allowlist: options.imageUrlAllowlist,
+        maxImageBytes: options.maxImageBytes,
+      }),
+  };
+  router = buildRouter(ctx);
+  const admission = ctx.budget;
   log.info({ url, models: [...models.keys()] }, 'backend ready');
 
   let closing: Promise<void> | null = null;
@@ -156,5 +155,44 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       await decoders.close();
       log.info('backend stopped');
     })());
-  return { url, port, server, models, options, admission: ctx.budget, decodePool: decoders.pool, close };
+  return { url, port, server, models, options, admission, decodePool: decoders.pool, close };
+}
+
+/** Loads every model of the repository: ONNX models first, since pipelines wrap them. */
+async function loadModels(options: BackendOptions, models: Map<string, ServedModel>, metrics: Metrics, decoders: Decoders, log: Logger): Promise<void> {
+  const entries = await loadModelRepository(options.modelRepository);
+  const order = (e: RepositoryEntry) => (e.config.platform === 'onnxruntime_onnx' ? 0 : 1);
+  for (const entry of [...entries].sort((a, b) => order(a) - order(b))) {
+    const telemetry = new ModelTelemetry(metrics, entry.name, entry.version);
+    if (entry.config.platform === 'onnxruntime_onnx') {
+      const params = runtimeParameters(entry, { providers: options.providers, strict: options.strictProvider });
+      const runners = await createRunners(entry, params, (msg) => log.warn({ model: entry.name }, msg), options.threadedRuntime, {
+        onCrash: (message) => log.error({ model: entry.name, error: message }, 'model instance crashed; reloading it (not ready until it is back)'),
+        onRestored: () => log.info({ model: entry.name }, 'model instance reloaded; serving again'),
+        onRestoreFailed: (message, retryInMs) => log.error({ model: entry.name, error: message, retryInMs }, 'model instance failed to reload'),
+      });
+      const model = new OnnxModel(entry.name, entry.version, entry.config, runners, telemetry);
+      log.info({ model: entry.name, version: entry.version, provider: model.provider, instances: runners.length }, 'model loaded');
+      models.set(entry.name, model);
+    } else {
+      const limits = {
+        maxEncodedBytes: options.maxImageBytes,
+        maxPixels: options.maxImagePixels,
+        maxRequestPixels: options.maxRequestPixels,
+        maxTextBytes: options.maxTextBytes,
+        maxRequestTextBytes: options.maxRequestTextBytes,
+      };
+      const model = await createPipelineModel(entry, models, telemetry, decoders.pool, limits);
+      models.set(entry.name, model);
+      log.info({ model: entry.name, version: entry.version, target: model.tritonConfig.parameters.default_embed_model?.string_value }, 'pipeline loaded');
+    }
+  }
+}
+
+// While the models load: health answers truthfully, everything else is a retryable 503.
+function startingUp(req: IncomingMessage, res: ServerResponse, path: string): void {
+  req.resume();
+  if (path === '/v2/health/live') return sendJson(res, 200, '');
+  if (path === '/v2/health/ready') return sendJson(res, 503, '');
+  sendError(res, unavailable('Server is starting: models are loading; retry shortly', 'starting'));
 }

@@ -3,11 +3,11 @@ import { CancelledError } from '../batching/dynamicBatcher';
 
 /** Limits of a ByteBudget. */
 export interface ByteBudgetOptions {
-  /** Bytes of request bodies held at once (received and not yet decoded). */
+  /** Bytes of request bodies reserved at once (being received, or received and not yet decoded). */
   capacity: number;
-  /** Reads waiting for room beyond which a new one is refused at once with 503. */
+  /** Reservations waiting for room beyond which a new one is refused at once with 503. */
   maxWaiting: number;
-  /** How long one read may wait for room before it is refused with 503. */
+  /** How long one reservation may wait for room before it is refused with 503. */
   maxWaitMs?: number;
 }
 
@@ -19,21 +19,16 @@ interface Waiter {
 }
 
 /**
- * Admission control for request bodies, by bytes that have actually arrived: each chunk takes its size as it
- * is read, and the body gives it all back once decoded. A client that declares 60 MB and stalls holds only what
- * it sent; one that leaves gives back what it held. Past the capacity a read pauses in a bounded FIFO (its
- * socket is not read, so TCP pushes back) and is refused with 503 past `maxWaiting` or `maxWaitMs`.
- *
- * Partial bodies could hold the whole budget while each waits for more (none completes, nothing is given back).
- * When the budget is full and no complete body is about to give bytes back, the youngest waiting body is
- * refused with 503 so that older ones can finish.
+ * Admission control for request bodies. A body reserves its declared length once its first bytes arrive (a
+ * client that only sent headers holds nothing), so a body being received always has room to finish and the
+ * budget cannot deadlock on partial bodies. A body whose client stops sending gives back the part it has not
+ * received (`shrink`) until it sends again; one whose client leaves gives back everything. Reservations wait
+ * in a bounded FIFO, refused with 503 past `maxWaiting` or `maxWaitMs`; while one waits, its socket is not
+ * read, so TCP pushes back on the client.
  */
 export class ByteBudget {
   private used = 0;
-  /** Bytes of bodies fully received and still being decoded: they come back soon. */
-  private completing = 0;
   private readonly waiters: Waiter[] = [];
-  private nextReader = 0;
   readonly capacity: number;
   private readonly maxWaiting: number;
   private readonly maxWaitMs: number;
@@ -44,70 +39,60 @@ export class ByteBudget {
     this.maxWaitMs = options.maxWaitMs ?? 30_000;
   }
 
-  /** Bytes held now. */
+  /** Bytes reserved now. */
   get inUse(): number {
     return this.used;
   }
 
-  /** Reads waiting for room. */
+  /** Reservations waiting for room. */
   get waiting(): number {
     return this.waiters.length;
   }
 
-  /** A handle for one body's reads; `signal` aborting while it waits fails that wait with CancelledError. */
+  /** A handle for one body's reservation; `signal` aborting while it waits fails that wait with CancelledError. */
   reader(signal?: AbortSignal): BodyReader {
-    return new BodyReader(this, this.nextReader++, signal);
+    return new BodyReader(this, signal);
   }
 
-  /** @internal Takes at once if it fits and nobody waits before us. */
-  tryTake(reader: BodyReader, bytes: number): boolean {
-    if (this.waiters.length || !this.fits(bytes)) return false;
-    this.used += bytes;
-    reader.held += bytes;
-    return true;
-  }
-
-  /** @internal Waits for room in FIFO order. */
-  take(reader: BodyReader, bytes: number, signal?: AbortSignal): Promise<void> {
-    if (this.tryTake(reader, bytes)) return Promise.resolve();
+  /** @internal Grows `reader`'s reservation to `bytes`, waiting in FIFO order for room. */
+  reserve(reader: BodyReader, bytes: number, signal?: AbortSignal): Promise<void> {
+    const more = bytes - reader.reserved;
+    if (more <= 0) return Promise.resolve();
+    if (!this.waiters.length && this.fits(more)) {
+      this.grow(reader, more);
+      return Promise.resolve();
+    }
     if (signal?.aborted) return Promise.reject(new CancelledError());
     if (this.waiters.length >= this.maxWaiting) return Promise.reject(overloaded('too many request bodies waiting to be read'));
-    const wait = new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
-      const waiter: Waiter = {
-        reader,
-        bytes,
-        grant: () => (done(), resolve()),
-        fail: (err) => (done(), reject(err)),
-      };
+      const waiter: Waiter = { reader, bytes: more, grant: () => (done(), resolve()), fail: (err) => (done(), reject(err)) };
       const onAbort = () => this.drop(waiter, new CancelledError());
       const timer = setTimeout(() => this.drop(waiter, overloaded(`no room to read the request body within ${this.maxWaitMs} ms`)), this.maxWaitMs);
       timer.unref?.();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
-    this.breakDeadlock();
-    return wait;
   }
 
-  /** @internal The reader's body is complete: its bytes will come back once it is decoded. */
-  completed(reader: BodyReader): void {
-    this.completing += reader.held;
-  }
-
-  /** @internal Gives back everything the reader held. */
-  give(reader: BodyReader, wasComplete: boolean): void {
-    this.used -= reader.held;
-    if (wasComplete) this.completing -= reader.held;
-    reader.held = 0;
-    if (this.used < 0 || this.completing < 0) throw new Error(`ByteBudget: gave back more than was taken (${this.used}, ${this.completing})`);
+  /** @internal Gives back `bytes` of `reader`'s reservation, and admits waiters that now fit. */
+  giveBack(reader: BodyReader, bytes: number): void {
+    if (bytes <= 0) return;
+    reader.reserved -= bytes;
+    this.used -= bytes;
+    if (this.used < 0 || reader.reserved < 0) throw new Error(`ByteBudget: gave back more than was reserved (${this.used})`);
     this.grantWaiting();
   }
 
-  // A read larger than the whole budget may go alone, so that one big body can always make progress.
+  private grow(reader: BodyReader, bytes: number): void {
+    reader.reserved += bytes;
+    this.used += bytes;
+  }
+
+  // A body larger than the whole budget may go alone, so that one big body can always make progress.
   private fits(bytes: number): boolean {
     return this.used + bytes <= this.capacity || this.used === 0;
   }
@@ -124,56 +109,35 @@ export class ByteBudget {
   private grantWaiting(): void {
     while (this.waiters.length && this.fits(this.waiters[0].bytes)) {
       const w = this.waiters.shift()!;
-      this.used += w.bytes;
-      w.reader.held += w.bytes;
+      this.grow(w.reader, w.bytes);
       w.grant();
-    }
-  }
-
-  // Nothing will give bytes back (no complete body), and the budget cannot take the first waiter: refuse the
-  // youngest waiting body and return its bytes, until the first waiter fits or nobody else is waiting.
-  private breakDeadlock(): void {
-    while (this.completing === 0 && this.waiters.length > 1 && !this.fits(this.waiters[0].bytes)) {
-      let youngest = this.waiters[0];
-      for (const w of this.waiters) if (w.reader.id > youngest.reader.id) youngest = w;
-      this.drop(youngest, overloaded('request bodies fill the server; this one was refused so that earlier ones can finish'));
-      // Its bytes come back now (its reader's later release() finds nothing left to give).
-      this.give(youngest.reader, false);
     }
   }
 }
 
-/** One body's share of a ByteBudget. */
+/** One body's reservation in a ByteBudget. */
 export class BodyReader {
-  held = 0;
-  private complete = false;
+  /** Bytes reserved for this body now. */
+  reserved = 0;
 
   constructor(
     private readonly budget: ByteBudget,
-    readonly id: number,
     private readonly signal?: AbortSignal,
   ) {}
 
-  /** Takes `bytes` at once if they fit and nobody waits before this body; false otherwise (then call `take`). */
-  tryTake(bytes: number): boolean {
-    return this.budget.tryTake(this, bytes);
+  /** Makes the reservation `bytes` (it only grows here); waits for room; CancelledError on abort, 503 past the limits. */
+  reserve(bytes: number): Promise<void> {
+    return this.budget.reserve(this, bytes, this.signal);
   }
 
-  /** Waits for room for `bytes`; rejects with CancelledError on abort, 503 past the budget's limits. */
-  take(bytes: number): Promise<void> {
-    return this.budget.take(this, bytes, this.signal);
+  /** Lowers the reservation to `bytes` (what has actually arrived), giving back the rest. */
+  shrink(bytes: number): void {
+    this.budget.giveBack(this, this.reserved - Math.max(0, bytes));
   }
 
-  /** The body has fully arrived. */
-  markComplete(): void {
-    if (this.complete) return;
-    this.complete = true;
-    this.budget.completed(this);
-  }
-
-  /** Gives back every byte this body holds (idempotent). */
+  /** Gives back the whole reservation (idempotent). */
   release(): void {
-    this.budget.give(this, this.complete);
+    this.budget.giveBack(this, this.reserved);
   }
 }
 

@@ -2,6 +2,7 @@ import { InferenceError, invalidArgument, unavailable } from '../../shared/error
 import { parseEmbeddingsBody, type EmbeddingItem } from '../../shared/schemas/embeddingsRequest';
 import { checkBodyContentType } from '../../shared/contract/contentType';
 import { PipelineModel } from '../models/pipelineModel';
+import { CancelledError } from '../batching/dynamicBatcher';
 import { imageBytes } from '../models/imageElement';
 import type { BytesElement } from '../models/types';
 import { withAdmittedBody, type BackendContext } from './routes';
@@ -72,7 +73,7 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
         if (!/^data:image\/[a-z0-9.+-]+;base64,/i.test(item.image)) throw invalidArgument(`input[${index}]: image must be a data:image/...;base64,... URL`);
         images.push({ index, inline: item.image });
       } else {
-        if (!opts.allowlist.some((prefix) => item.image.startsWith(prefix))) {
+        if (!isAllowedImageUrl(item.image, opts.allowlist)) {
           throw invalidArgument(`input[${index}]: remote image URLs are refused; send a data: URL, or start the backend with an allowlist that covers this URL`);
         }
         // Fetched only once every item has passed validation: a fetch started before a later item is
@@ -82,6 +83,16 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
     });
     if (texts.length && !(text instanceof PipelineModel)) throw invalidArgument(`text input needs the '${opts.textModel}' model, which is not loaded`);
     if (images.length && !(image instanceof PipelineModel)) throw invalidArgument(`image input needs the '${opts.imageModel}' model, which is not loaded`);
+    // SigLIP's embeddings are not trained to be truncated (no Matryoshka loss): a shorter vector would not
+    // mean what the full one means, so `dimensions` is taken only when it asks for the model's own width.
+    if (request.dimensions !== undefined) {
+      const widths = [...new Set([texts.length ? (text as PipelineModel).dim : 0, images.length ? (image as PipelineModel).dim : 0].filter(Boolean))];
+      if (widths.some((w) => w !== request.dimensions)) {
+        throw invalidArgument(`dimensions ${request.dimensions} is not supported: SigLIP embeddings are ${widths.join('/')}-d and cannot be shortened; leave dimensions out`);
+      }
+    }
+    const started = performance.now();
+    const used = [texts.length ? (text as PipelineModel) : null, images.length ? (image as PipelineModel) : null].filter((m): m is PipelineModel => m !== null);
 
     const abort = new AbortController();
     res.on('close', () => !res.writableFinished && abort.abort());
@@ -94,16 +105,27 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
       }
       return err;
     };
-    const [textVecs, imageVecs] = await Promise.all([
-      texts.length
-        ? (text as PipelineModel).embed(texts.map((t) => t.value), ctxIn, { normalize: true }).catch((e) => Promise.reject(relabel(e, texts.map((t) => t.index))))
-        : null,
-      images.length
-        ? Promise.all(images.map(({ index, inline, url }): BytesElement | Promise<BytesElement> => (inline ? imageBytes(inline, `input[${index}]`, true) : fetchImage(url!, index)))).then((values) =>
-            (image as PipelineModel).embed(values, ctxIn, { normalize: true, base64: false }).catch((e) => Promise.reject(relabel(e, images.map((i) => i.index)))),
-          )
-        : null,
-    ]);
+    const usage = { tokens: 0 };
+    let vectors: [Float32Array | null, Float32Array | null];
+    try {
+      vectors = await Promise.all([
+        texts.length
+          ? (text as PipelineModel).embed(texts.map((t) => t.value), ctxIn, { normalize: true, usage }).catch((e) => Promise.reject(relabel(e, texts.map((t) => t.index))))
+          : null,
+        images.length
+          ? Promise.all(images.map(({ index, inline, url }): BytesElement | Promise<BytesElement> => (inline ? imageBytes(inline, `input[${index}]`, true) : fetchImage(url!, index)))).then((values) =>
+              (image as PipelineModel).embed(values, ctxIn, { normalize: true, base64: false }).catch((e) => Promise.reject(relabel(e, images.map((i) => i.index)))),
+            )
+          : null,
+      ]);
+    } catch (err) {
+      if (!(err instanceof CancelledError)) {
+        const reason = err instanceof InferenceError ? err.reason.toLowerCase() : 'internal';
+        for (const m of used) m.telemetry.requestFailed((performance.now() - started) * 1e6, reason);
+      }
+      throw err;
+    }
+    const [textVecs, imageVecs] = vectors;
     const data: { object: 'embedding'; index: number; embedding: number[] | string }[] = new Array(items.length);
     const put = (vecs: Float32Array, dim: number, list: { index: number }[]) =>
       list.forEach(({ index }, k) => {
@@ -116,13 +138,35 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
       });
     if (textVecs) put(textVecs, (text as PipelineModel).dim, texts);
     if (imageVecs) put(imageVecs, (image as PipelineModel).dim, images);
-    const tokens = texts.reduce((n, t) => n + countTokens(t.value), 0);
-    sendJson(res, 200, { object: 'list', data, model: request.model ?? opts.servedName, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    // usage counts what the tokenizer made of each text (its ids up to EOS, at most 64), as OpenAI's does.
+    sendJson(res, 200, { object: 'list', data, model: request.model ?? opts.servedName, usage: { prompt_tokens: usage.tokens, total_tokens: usage.tokens } });
+    // Counted like infer requests of the models they used (nv_inference_request_success, /stats).
+    for (const m of used) m.telemetry.requestSucceeded((performance.now() - started) * 1e6);
   });
 }
 
-/** Rough token count for usage: whitespace-separated words plus EOS. */
-function countTokens(value: BytesElement): number {
-  const s = typeof value === 'string' ? value : new TextDecoder().decode(value);
-  return s.split(/\s+/).filter(Boolean).length + 1;
+/**
+ * Whether `url` is covered by an allowlist entry: the same scheme, host and port, and a path under the entry's
+ * path at a segment boundary ("http://h:1905/img" covers "/img" and "/img/a.png", not "/imgs" nor port 19059).
+ * URLs with credentials, and schemes other than http(s), are never allowed.
+ */
+export function isAllowedImageUrl(url: string, allowlist: readonly string[]): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password) return false;
+  return allowlist.some((entry) => {
+    let a: URL;
+    try {
+      a = new URL(entry);
+    } catch {
+      return false;
+    }
+    if (a.origin !== u.origin) return false;
+    const base = a.pathname.endsWith('/') ? a.pathname : `${a.pathname}/`;
+    return u.pathname === a.pathname || u.pathname.startsWith(base);
+  });
 }

@@ -15,15 +15,20 @@ export interface AdmittedBody {
 export interface ReadBodyOptions {
   /** Largest body accepted (413 above; before reading when Content-Length says so). */
   limit: number;
-  /** Admission control: every chunk takes its size as it arrives. */
+  /** Admission control (see ByteBudget). */
   budget: ByteBudget;
   /** Longest pause between two chunks before the read is given up with 408 (nginx's client_body_timeout). */
   idleTimeoutMs: number;
+  /** A pause after which the body gives back the part of its reservation it has not received yet. */
+  stallMs?: number;
   /** Spare bytes before the body, so that a caller can align what follows a header of known length. */
   lead?: number;
   /** Where the whole body lands once complete (binary bodies); a fresh buffer otherwise. */
   pool?: BodyBufferPool;
 }
+
+// A body of unknown length (chunked) reserves what it has plus this much, then grows in such steps.
+const CHUNKED_STEP = 1024 * 1024;
 
 /**
  * Reads a request body under the admission budget. It settles on every path: the body ends; it is too large
@@ -37,18 +42,20 @@ export function readBody(req: IncomingMessage, o: ReadBodyOptions): Promise<Admi
     req.resume();
     return Promise.reject(tooLarge(length, o.limit));
   }
+  const stallMs = Math.min(o.stallMs ?? 2_000, o.idleTimeoutMs);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
     let settled = false;
     let waiting = false;
     let ended = false;
-    let timer: NodeJS.Timeout | undefined;
+    let idleTimer: NodeJS.Timeout | undefined;
+    let stallTimer: NodeJS.Timeout | undefined;
     const abort = new AbortController();
     const share: BodyReader = o.budget.reader(abort.signal);
-    const giveBack = () => share.release();
     const cleanup = () => {
-      clearTimeout(timer);
+      clearTimeout(idleTimer);
+      clearTimeout(stallTimer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('close', onClose);
@@ -60,18 +67,23 @@ export function readBody(req: IncomingMessage, o: ReadBodyOptions): Promise<Admi
       cleanup();
       abort.abort();
       chunks.length = 0;
-      giveBack();
+      share.release();
       reject(err);
     };
+    // Between chunks: after stallMs the unreceived part of the reservation goes back; after idleTimeoutMs, 408.
     const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => fail(stalled(o.idleTimeoutMs)), o.idleTimeoutMs);
+      clearTimeout(idleTimer);
+      clearTimeout(stallTimer);
+      idleTimer = setTimeout(() => fail(stalled(o.idleTimeoutMs)), o.idleTimeoutMs);
+      stallTimer = setTimeout(() => share.shrink(received), stallMs);
     };
     const finish = () => {
       if (settled) return;
       if (length >= 0 && received !== length) return fail(invalidArgument(`body ended after ${received} of ${length} bytes`));
       settled = true;
       cleanup();
+      // Only what arrived stays reserved while the body is decoded.
+      share.shrink(received);
       const lead = o.lead ?? 0;
       const bytes = o.pool ? o.pool.acquire(received, lead) : new Uint8Array(new ArrayBuffer(lead + received), lead, received);
       let off = 0;
@@ -80,8 +92,7 @@ export function readBody(req: IncomingMessage, o: ReadBodyOptions): Promise<Admi
         off += c.length;
       }
       chunks.length = 0;
-      share.markComplete();
-      resolve({ bytes, release: giveBack });
+      resolve({ bytes, release: () => share.release() });
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
@@ -91,18 +102,17 @@ export function readBody(req: IncomingMessage, o: ReadBodyOptions): Promise<Admi
         return;
       }
       chunks.push(chunk);
-      if (share.tryTake(chunk.length)) {
-        arm();
-        return;
-      }
-      // No room: stop reading this socket (TCP pushes back on the client) until the budget has room.
+      // The whole declared length once bytes flow (again); a chunked body grows in steps.
+      const want = length >= 0 ? length : received + CHUNKED_STEP;
+      if (received <= share.reserved) return arm();
       req.pause();
-      clearTimeout(timer);
+      clearTimeout(idleTimer);
+      clearTimeout(stallTimer);
       waiting = true;
-      share.take(chunk.length).then(
+      share.reserve(want).then(
         () => {
           waiting = false;
-          if (settled) return giveBack();
+          if (settled) return;
           if (ended) return finish();
           arm();
           req.resume();

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidArgument } from '../../shared/errors';
 
 /** What a route handler receives. */
 export interface RouteContext {
@@ -30,20 +31,28 @@ export class Router {
     return this;
   }
 
-  /** Finds the handler for a request; `methodMismatch` is set when only the method was wrong. */
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | { methodMismatch: boolean } {
-    let mismatch = false;
+  /** Finds the handler for a request; `allowed` lists the methods the path takes when only the method was wrong. */
+  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | { allowed: string[] } {
+    const allowed: string[] = [];
     for (const r of this.routes) {
       const m = r.pattern.exec(path);
       if (!m) continue;
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
-        mismatch = true;
+        allowed.push(r.method);
         continue;
       }
       const params: Record<string, string> = {};
-      r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1])));
+      r.keys.forEach((k, i) => (params[k] = decodeSegment(m[i + 1])));
       return { handler: r.handler, params };
     }
-    return { methodMismatch: mismatch };
+    return { allowed };
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalidArgument(`malformed percent-encoding in the URL path segment '${segment}'`);
   }
 }

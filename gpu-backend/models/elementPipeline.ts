@@ -31,4 +31,6 @@ export interface ElementPipeline<T = unknown> {
   process(item: T, index: number, options: ProcessOptions): Promise<Float32Array | BigInt64Array>;
   /** Most cost units one request may spend, and their name for the message. */
   readonly budget: { max: number; unit: string };
+  /** Tokens a processed row holds (text pipelines: what /v1/embeddings reports as usage). */
+  tokens?(row: Float32Array | BigInt64Array): number;
 }

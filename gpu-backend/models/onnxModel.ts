@@ -41,7 +41,7 @@ export class OnnxModel implements ServedModel {
   readonly batcher: DynamicBatcher<RowInputs, RowOutputs, Prepared>;
   readonly tritonConfig: TritonModelConfig;
   readonly contract: ModelContract;
-  ready = false;
+  private warmedUp = false;
   // Two input buffers per instance: one is filled while the other's batch runs.
   private readonly buffers: Array<[Record<string, TensorData>, Record<string, TensorData>]>;
   private readonly slot: number[];
@@ -89,6 +89,16 @@ export class OnnxModel implements ServedModel {
 
   get stats() {
     return this.telemetry.stats;
+  }
+
+  /** Warmed up, and every instance able to run (a crashed instance thread is being replaced). */
+  get ready(): boolean {
+    return this.warmedUp && this.runners.every((r) => r.healthy !== false);
+  }
+
+  /** The instances (for fault injection in the reliability suite). */
+  get instances(): readonly ModelRunner[] {
+    return this.runners;
   }
 
   get busyMs(): number {
@@ -206,11 +216,11 @@ export class OnnxModel implements ServedModel {
     const inputs: Record<string, RunnerTensor> = {};
     for (const s of this.inputs) inputs[s.name] = { data: new ARRAY_OF[s.datatype](s.rowSize), dims: [1, ...s.dims] };
     await Promise.all(this.runners.map((r) => r.run(inputs, this.outputs.map((s) => s.name))));
-    this.ready = true;
+    this.warmedUp = true;
   }
 
   async close(): Promise<void> {
-    this.ready = false;
+    this.warmedUp = false;
     await this.batcher.drain();
     await Promise.all(this.runners.map((r) => r.release()));
   }

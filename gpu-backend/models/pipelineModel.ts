@@ -32,6 +32,8 @@ export interface EmbedOptions {
   base64?: boolean;
   /** Default: the pipeline's default_embed_model. */
   target?: string;
+  /** Filled in with the tokens the texts used (text pipelines). */
+  usage?: { tokens: number };
 }
 
 const nowNs = () => performance.now() * 1e6;
@@ -147,6 +149,7 @@ export class PipelineModel implements ServedModel {
       })
       .finally(() => ctx.signal?.removeEventListener('abort', onGone));
     const t1 = nowNs();
+    if (options.usage && pipeline.tokens) for (const row of rows) options.usage.tokens += pipeline.tokens(row);
     const inputName = model.inputs[0].name;
     const outputName = model.outputs[0].name;
     const outs = await Promise.all(rows.map((row) => model.enqueueRows({ [inputName]: row }, 1, ctx)));

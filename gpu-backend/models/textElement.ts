@@ -47,5 +47,12 @@ export function textPipeline(inputName: string, tokenizer: SiglipTokenizer, limi
     async process(text) {
       return tokenizer.encode(text);
     },
+    // The ids up to and including the first EOS (padding may use the same id, so count to the first).
+    tokens(row) {
+      const eos = BigInt(tokenizer.eosId);
+      const ids = row as BigInt64Array;
+      const end = ids.indexOf(eos);
+      return end < 0 ? ids.length : end + 1;
+    },
   };
 }

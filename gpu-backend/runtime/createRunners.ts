@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RepositoryEntry } from '../config/modelRepository';
-import { createOrtRunner } from './ortRunner';
-import { createThreadedOrtRunner } from './threadedRunner';
+import { createOrtRunner, type OrtRunnerOptions } from './ortRunner';
+import { createThreadedOrtRunner, type ThreadedRunnerEvents } from './threadedRunner';
 import type { ModelRunner } from './types';
 
 /** Provider and naming settings read from a model's config `parameters`. */
@@ -43,10 +43,11 @@ export async function createRunners(
   params: RuntimeParameters,
   onFallback: (msg: string) => void,
   threaded = true,
+  events: ThreadedRunnerEvents = {},
 ): Promise<ModelRunner[]> {
   // onnxruntime-node computes synchronously on the calling thread: each instance gets a thread of its own so
   // the event loop keeps reading, decoding and batching requests while a batch runs.
-  const create = threaded ? createThreadedOrtRunner : createOrtRunner;
+  const create = threaded ? (o: OrtRunnerOptions) => createThreadedOrtRunner(o, events) : createOrtRunner;
   const count = entry.config.instance_group.reduce((n, g) => n + g.count, 0);
   const runners: ModelRunner[] = [];
   let fallbackLogged = false;

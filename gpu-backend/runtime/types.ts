@@ -17,6 +17,10 @@ export interface ModelRunner {
    * SharedArrayBuffer (the batcher's reused batch buffers), which a threaded runner reads without a copy.
    */
   run(inputs: Record<string, RunnerTensor>, outputNames: readonly string[]): Promise<Record<string, RunnerTensor>>;
+  /** False while the instance cannot run (its thread crashed and a replacement is loading); absent means always. */
+  readonly healthy?: boolean;
+  /** Ends the instance abruptly, as a crash would (fault injection for the reliability suite). */
+  kill?(): Promise<void>;
   /** Frees native resources. */
   release(): Promise<void>;
 }
