@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../shared/log/createLogger';
+import { accessLogLine } from '../shared/log/accessLog';
 import { InferenceError, notFound, unavailable } from '../shared/errors';
 import { backendOptionsSchema, type BackendOptions, type BackendOptionsInput } from './config/backendOptions';
 import { loadModelRepository, type RepositoryEntry } from './config/modelRepository';
@@ -24,6 +26,7 @@ import { CancelledError } from './batching/dynamicBatcher';
 
 // A client's X-Request-Id is echoed into logs and headers only when it is short and plain.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MODEL_IN_PATH = /^\/v2\/models\/([^/]+)/;
 
 export const SERVER_NAME = 'siglip-serve';
 export const SERVER_VERSION = '0.1.0';
@@ -46,7 +49,7 @@ export interface Backend {
 /** Loads the model repository, warms every model up, and serves the KServe v2 API. */
 export async function startBackend(input: BackendOptionsInput = {}, logger?: Logger): Promise<Backend> {
   const options = backendOptionsSchema.parse(input);
-  const log = logger ?? pino({ level: options.logLevel, base: { service: 'backend' } });
+  const log = logger ?? createLogger({ level: options.logLevel }).child({ service: 'backend' });
   const metrics = new Metrics();
   const models = new Map<string, ServedModel>();
   const state = { ready: false, shuttingDown: false };
@@ -59,13 +62,29 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
   let inflight = 0;
   let idle: (() => void) | null = null;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     inflight++;
-    res.once('close', () => {
-      if (--inflight === 0) idle?.();
-    });
     const path = (req.url ?? '/').split('?')[0];
     const given = req.headers['x-request-id'];
-    res.setHeader('x-request-id', typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID());
+    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    res.once('close', () => {
+      if (--inflight === 0) idle?.();
+      // One access line per request; 499 (nginx's "client closed request") when the client left unanswered.
+      if (!log.isLevelEnabled('info')) return;
+      log.info(
+        ...accessLogLine({
+          method: req.method ?? 'GET',
+          path,
+          model: MODEL_IN_PATH.exec(path)?.[1],
+          status: res.writableFinished ? res.statusCode : 499,
+          durationMs: performance.now() - started,
+          bytesIn: Number(req.headers['content-length'] ?? 0) || 0,
+          bytesOut: Number(res.getHeader('content-length') ?? 0) || 0,
+          requestId,
+        }),
+      );
+    });
     if (state.shuttingDown) res.setHeader('connection', 'close');
     try {
       if (!router || !ctx) return startingUp(req, res, path);

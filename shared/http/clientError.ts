@@ -5,7 +5,8 @@ const ANSWERS: Record<string, [number, string, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request headers too large'],
   HPE_INVALID_CONTENT_LENGTH: [400, 'Bad Request', 'malformed Content-Length header'],
   HPE_UNEXPECTED_CONTENT_LENGTH: [400, 'Bad Request', 'a request may not have both Content-Length and Transfer-Encoding'],
-  HPE_INVALID_TRANSFER_ENCODING: [400, 'Bad Request', 'malformed Transfer-Encoding header'],
+  // llhttp reports Content-Length together with Transfer-Encoding under this code too.
+  HPE_INVALID_TRANSFER_ENCODING: [400, 'Bad Request', 'malformed Transfer-Encoding header, or Transfer-Encoding together with Content-Length'],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'chunk extensions too large'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request did not arrive in time'],
 };
