@@ -9,6 +9,8 @@ import type { BackendPool } from './backends/backendPool';
 import type { ModelCatalog } from './backends/modelCatalog';
 import { cachedJson } from './cache/cachedJson';
 import { errorResponse } from './http/errorResponse';
+import { InflightBodies } from './http/inflightBodies';
+import { EMBEDDINGS_MAX_ITEMS } from '../shared/schemas/embeddingsRequest';
 import type { GatewayEnv } from './http/env';
 import type { BackendRequest } from './backends/transport';
 import type { BodyReader, BodyRelay } from './http/readBody';
@@ -58,6 +60,8 @@ export interface GatewaySettings {
   embeddingsMaxBodyBytes: number;
   /** Items per /v1/embeddings request. */
   embeddingsMaxItems: number;
+  /** Bytes of request bodies held at once across all requests (503 past it). */
+  maxInflightBodyBytes: number;
   version: string;
 }
 
@@ -65,8 +69,9 @@ export interface GatewaySettings {
 export const DEFAULT_SETTINGS: GatewaySettings = {
   cacheTtlSeconds: 2,
   limiterFailure: 'closed',
-  embeddingsMaxBodyBytes: 32 * 1024 * 1024,
-  embeddingsMaxItems: 256,
+  embeddingsMaxBodyBytes: 64 * 1024 * 1024,
+  embeddingsMaxItems: EMBEDDINGS_MAX_ITEMS,
+  maxInflightBodyBytes: 256 * 1024 * 1024,
   version: GATEWAY_VERSION,
 };
 
@@ -81,6 +86,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure, log: log.child({ component: 'ratelimit' }) });
 
   const forward = forwardToBackend(pool, deps.releaseBody);
+  const inflight = new InflightBodies(settings.maxInflightBodyBytes);
   // Keeps the health picture fresh where no timer does (Workers); a no-op while it is fresh.
   const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(c, next) {
     if (pool.isStale()) runAfterResponse(c, pool.refreshIfStale());
@@ -120,7 +126,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     auth,
     keepHealthFresh,
     modelAccess({ catalog }),
-    validateInfer({ readBody: deps.readBody, relayBody: deps.relayBody }),
+    validateInfer({ readBody: deps.readBody, relayBody: deps.relayBody, inflight }),
     limit,
     forward,
   );
@@ -133,7 +139,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     },
     auth,
     keepHealthFresh,
-    validateEmbeddings({ maxBodyBytes: settings.embeddingsMaxBodyBytes, maxItems: settings.embeddingsMaxItems, readBody: deps.readBody }),
+    validateEmbeddings({ maxBodyBytes: settings.embeddingsMaxBodyBytes, maxItems: settings.embeddingsMaxItems, readBody: deps.readBody, inflight }),
     limit,
     forward,
   );

@@ -73,7 +73,9 @@ export default {
     try {
       return workerApp(env).fetch(request, env, ctx);
     } catch (err) {
-      return Response.json({ error: (err as Error).message }, { status: 500 });
+      // A configuration error is for the operator (`wrangler tail`), not for whoever called.
+      console.error(JSON.stringify({ level: 'error', time: new Date().toISOString(), service: 'gateway', msg: 'gateway misconfigured', error: (err as Error).message }));
+      return Response.json({ error: 'gateway misconfigured; the operator has the details in the Worker log' }, { status: 500 });
     }
   },
 };

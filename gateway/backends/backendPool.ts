@@ -212,7 +212,8 @@ export class BackendPool {
     } catch (err) {
       if (timedOut) throw new InferenceError('GATEWAY_TIMEOUT', `backend did not answer within ${this.opts.requestTimeoutMs} ms`);
       if (err instanceof BackendConnectError || err instanceof InferenceError) throw err;
-      throw unavailable(`backend ${m.target.name} failed: ${(err as Error).message ?? 'transport error'}`, 'backend_error');
+      // The transport's own message (addresses, errno) is for the log, not for the client.
+      throw Object.assign(unavailable(`backend ${m.target.name} failed to answer; retry shortly`, 'backend_error'), { cause: err });
     } finally {
       settled = true;
       clearTimeout(timer);

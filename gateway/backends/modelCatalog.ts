@@ -53,6 +53,10 @@ export interface ModelCatalogOptions {
   maxBodyBytes?: number;
   /** Assumed size of one BYTES element (an encoded image or a text) when sizing bodies. */
   maxBytesElementSize?: number;
+  /** How long the backends' repository index is trusted: names not in it are unknown without asking per name. */
+  indexTtlMs?: number;
+  /** Most models remembered (known or unknown); the least recently stored go first. */
+  maxEntries?: number;
 }
 
 const tensorMetaSchema = z.object({
@@ -84,6 +88,11 @@ export class ModelCatalog {
   private readonly negativeTtlMs: number;
   private readonly maxBody: number;
   private readonly bytesElement: number;
+  private readonly indexTtlMs: number;
+  private readonly maxEntries: number;
+  /** Names the backends serve, from their repository index; null when they have no index to give. */
+  private index: { names: Set<string> | null; expires: number } | undefined;
+  private indexInflight: Promise<Set<string> | null> | undefined;
 
   constructor(
     private readonly backends: Forwarder,
@@ -91,8 +100,11 @@ export class ModelCatalog {
   ) {
     this.ttlMs = opts.ttlMs ?? 60_000;
     this.negativeTtlMs = opts.negativeTtlMs ?? 5_000;
-    this.maxBody = opts.maxBodyBytes ?? 256 * 1024 * 1024;
+    // The backend's own default body limit: the gateway never reads more than a backend would accept.
+    this.maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.bytesElement = opts.maxBytesElementSize ?? 16 * 1024 * 1024;
+    this.indexTtlMs = opts.indexTtlMs ?? 10_000;
+    this.maxEntries = opts.maxEntries ?? 1024;
   }
 
   /** The model, or undefined when the backends do not serve it. Throws 503 when they cannot be asked. */
@@ -121,12 +133,41 @@ export class ModelCatalog {
     return parsed.data;
   }
 
+  // Names served, per the repository index (one backend request per indexTtlMs whatever names clients try).
+  private async servedNames(): Promise<Set<string> | null> {
+    if (this.index && this.index.expires > this.opts.clock.now()) return this.index.names;
+    this.indexInflight ??= this.repositoryIndex()
+      .then((entries) => new Set(entries.map((e) => e.name)), () => null)
+      .then((names) => {
+        this.index = { names, expires: this.opts.clock.now() + this.indexTtlMs };
+        return names;
+      })
+      .finally(() => (this.indexInflight = undefined));
+    return this.indexInflight;
+  }
+
+  private remember(name: string, model: ModelInfo | undefined, ttlMs: number): void {
+    const now = this.opts.clock.now();
+    this.entries.delete(name);
+    this.entries.set(name, { model, expires: now + ttlMs });
+    if (this.entries.size <= this.maxEntries) return;
+    // Expired entries first, then the oldest stored: the map stays bounded whatever names arrive.
+    for (const [k, v] of this.entries) if (v.expires <= now) this.entries.delete(k);
+    for (const k of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(k);
+    }
+  }
+
   private async fetchModel(name: string): Promise<ModelInfo | undefined> {
+    const served = await this.servedNames();
+    // Not in the index: unknown, without a metadata request (an index that could not be read asks per name).
+    if (served && !served.has(name)) return undefined;
     const path = `/v2/models/${name}`;
     const metaRes = await this.backends.forward({ method: 'GET', path, headers: {} });
     if (metaRes.status === 404) {
       await metaRes.arrayBuffer();
-      this.entries.set(name, { model: undefined, expires: this.opts.clock.now() + this.negativeTtlMs });
+      this.remember(name, undefined, this.negativeTtlMs);
       return undefined;
     }
     const meta = metadataSchema.safeParse(await metaRes.json().catch(() => null));
@@ -134,7 +175,7 @@ export class ModelCatalog {
     const cfgRes = await this.backends.forward({ method: 'GET', path: `${path}/config`, headers: {} });
     const cfg = configSchema.safeParse(await cfgRes.json().catch(() => null));
     const model = this.describe(meta.data, cfgRes.status === 200 && cfg.success ? cfg.data : undefined);
-    this.entries.set(name, { model, expires: this.opts.clock.now() + this.ttlMs });
+    this.remember(name, model, this.ttlMs);
     return model;
   }
 

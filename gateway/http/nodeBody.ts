@@ -5,7 +5,7 @@ import { InferenceError } from '../../shared/errors';
 import type { StreamedBody } from '../backends/transport';
 import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { readBodyWithin, type BodyReader, type BodyRelay } from './readBody';
-import { RelayBody } from './relayBody';
+import { BODY_IDLE_TIMEOUT_MS, bodyStalled, RelayBody } from './relayBody';
 
 /** Where Node bodies with a Content-Length are read into; `forwardToBackend` gives them back after a 200. */
 export const nodeBodyPool = new BodyBufferPool();
@@ -61,7 +61,13 @@ export function readIncomingWithin(incoming: IncomingMessage, limit: number): Pr
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => finish(bodyStalled(BODY_IDLE_TIMEOUT_MS)), BODY_IDLE_TIMEOUT_MS);
+    };
     const finish = (err?: Error) => {
+      clearTimeout(idle);
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
@@ -71,6 +77,7 @@ export function readIncomingWithin(incoming: IncomingMessage, limit: number): Pr
       if (total + chunk.length > limit) return finish(tooLarge(limit));
       chunks.push(chunk);
       total += chunk.length;
+      arm();
     };
     const onEnd = () => {
       finish();
@@ -80,5 +87,6 @@ export function readIncomingWithin(incoming: IncomingMessage, limit: number): Pr
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
+    arm();
   });
 }

@@ -15,6 +15,14 @@ export interface BufferSource {
   acquire(size: number): Uint8Array;
 }
 
+/** Longest pause between two chunks of a body the gateway reads, as the backend's default. */
+export const BODY_IDLE_TIMEOUT_MS = 30_000;
+
+/** 408 for a body whose client stopped sending. */
+export function bodyStalled(ms: number): InferenceError {
+  return new InferenceError('REQUEST_TIMEOUT', `request body stalled: no data for ${ms} ms; send the body without pauses`, 'body_timeout');
+}
+
 export class RelayBody {
   /** Bytes received so far, at the start of `buffer`. */
   private received = 0;
@@ -27,9 +35,17 @@ export class RelayBody {
     /** Exactly the declared length. */
     readonly buffer: Uint8Array,
     private readonly incoming: IncomingMessage,
+    idleTimeoutMs: number,
   ) {
     this.settled = new Promise<void>((resolve) => {
+      // A client that stops sending holds its buffer only this long between two chunks (nginx's client_body_timeout).
+      let idle: ReturnType<typeof setTimeout> | undefined;
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => finish(bodyStalled(idleTimeoutMs)), idleTimeoutMs);
+      };
       const finish = (err?: Error) => {
+        clearTimeout(idle);
         incoming.off('data', onData);
         incoming.off('end', onEnd);
         incoming.off('close', onClose);
@@ -44,6 +60,7 @@ export class RelayBody {
         if (this.received + chunk.length > buffer.length) return finish(new InferenceError('INVALID_ARGUMENT', 'body longer than its Content-Length'));
         chunk.copy(buffer, this.received);
         this.received += chunk.length;
+        arm();
         this.notify();
       };
       const onEnd = () => finish(this.received === buffer.length ? undefined : new InferenceError('INVALID_ARGUMENT', 'body shorter than its Content-Length'));
@@ -55,12 +72,13 @@ export class RelayBody {
       incoming.on('end', onEnd);
       incoming.on('error', onError);
       incoming.on('close', onClose);
+      arm();
     });
   }
 
-  /** Starts collecting `incoming`'s body of `length` bytes into a buffer from `source`. */
-  static start(incoming: IncomingMessage, length: number, source: BufferSource): RelayBody {
-    return new RelayBody(source.acquire(length), incoming);
+  /** Starts collecting `incoming`'s body of `length` bytes into a buffer from `source`; 408 after a pause of `idleTimeoutMs`. */
+  static start(incoming: IncomingMessage, length: number, source: BufferSource, idleTimeoutMs = BODY_IDLE_TIMEOUT_MS): RelayBody {
+    return new RelayBody(source.acquire(length), incoming, idleTimeoutMs);
   }
 
   get length(): number {

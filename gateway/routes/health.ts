@@ -30,8 +30,9 @@ export async function computeStatus(
     // Metadata is cached by the catalog, so a status refresh costs one index request once models are known.
     const infos = await Promise.all(names.map((n) => catalog.get(n)));
     models = infos.filter((m): m is ModelInfo => m !== undefined).map(describeModel);
-  } catch (err) {
-    modelsError = (err as Error).message;
+  } catch {
+    // No key is needed for /status: say what failed, not the backends' own messages.
+    modelsError = 'the backends could not list their models';
   }
   const body: Record<string, unknown> = { gateway, ready: backends.some((b) => b.ready), backends, models };
   if (modelsError) body.models_error = modelsError;

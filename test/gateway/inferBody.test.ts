@@ -73,16 +73,47 @@ describe('ModelCatalog body limits', () => {
     expect(text.maxBodyBytes.binary).toBe(64 * 1024 + 16 * 1024);
   });
 
-  it('remembers that a model does not exist, for a few seconds', async () => {
+  it('remembers that a model does not exist, for a few seconds, when the backends have no repository index', async () => {
     const clock = fakeClock();
     let calls = 0;
-    const catalog = new ModelCatalog({ forward: async () => (calls++, Response.json({ error: 'nope' }, { status: 404 })) }, { clock, negativeTtlMs: 5_000 });
+    const catalog = new ModelCatalog(
+      { forward: async (req) => (req.path.startsWith('/v2/models/') && calls++, Response.json({ error: 'nope' }, { status: 404 })) },
+      { clock, negativeTtlMs: 5_000 },
+    );
     expect(await catalog.get('ghost')).toBeUndefined();
     expect(await catalog.get('ghost')).toBeUndefined();
     expect(calls).toBe(1);
     clock.advance(5_000);
     await catalog.get('ghost');
     expect(calls).toBe(2);
+  });
+
+  it("answers names the backends' repository index lacks without asking for their metadata, one index request per TTL", async () => {
+    const clock = fakeClock();
+    const paths: string[] = [];
+    const catalog = new ModelCatalog(
+      {
+        forward: async (req) => {
+          paths.push(req.path);
+          if (req.path === '/v2/repository/index') return Response.json([{ name: 'm', version: '1', state: 'READY' }]);
+          return Response.json(req.path.endsWith('/config') ? { max_batch_size: 8 } : TEXT);
+        },
+      },
+      { clock, indexTtlMs: 10_000 },
+    );
+    for (let i = 0; i < 100; i++) expect(await catalog.get(`random-${i}`)).toBeUndefined();
+    expect((await catalog.get('m'))?.name).toBe('m');
+    expect(paths).toEqual(['/v2/repository/index', '/v2/models/m', '/v2/models/m/config']);
+    clock.advance(10_000);
+    await catalog.get('another');
+    expect(paths.filter((p) => p === '/v2/repository/index')).toHaveLength(2);
+  });
+
+  it('keeps at most maxEntries models, however many names clients try', async () => {
+    const clock = fakeClock();
+    const catalog = new ModelCatalog({ forward: async () => Response.json({ error: 'nope' }, { status: 404 }) }, { clock, maxEntries: 10 });
+    for (let i = 0; i < 50; i++) await catalog.get(`ghost-${i}`);
+    expect((catalog as unknown as { entries: Map<string, unknown> }).entries.size).toBeLessThanOrEqual(10);
   });
 
   it('answers 503 (and caches nothing) when the backends cannot say', async () => {

@@ -15,7 +15,7 @@ afterEach(async () => {
   await new Promise((r) => s.close(r));
 });
 
-async function relayOf(total: number): Promise<{ relay: RelayBody; write(b: Uint8Array): void; end(): void; abort(): void }> {
+async function relayOf(total: number, idleMs?: number): Promise<{ relay: RelayBody; write(b: Uint8Array): void; end(): void; abort(): void }> {
   const incoming = new Promise<IncomingMessage>((resolve) => {
     server = createServer((req) => resolve(req));
   });
@@ -23,7 +23,7 @@ async function relayOf(total: number): Promise<{ relay: RelayBody; write(b: Uint
   const client = request(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/`, { method: 'POST', headers: { 'content-length': String(total) } });
   client.on('error', () => {});
   client.flushHeaders();
-  const relay = RelayBody.start(await incoming, total, new BodyBufferPool());
+  const relay = RelayBody.start(await incoming, total, new BodyBufferPool(), idleMs);
   return { relay, write: (b) => client.write(b), end: () => client.end(), abort: () => client.destroy() };
 }
 
@@ -36,6 +36,12 @@ async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
 const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
 
 describe('RelayBody', () => {
+  it('gives up with 408 on a client that stops sending mid-body, so it holds its buffer only that long', async () => {
+    const { relay, write } = await relayOf(1000, 100);
+    write(bytes(10, 1));
+    await expect(relay.whole()).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT', message: 'request body stalled: no data for 100 ms; send the body without pauses' });
+  });
+
   it('gives each pass the whole body from its first byte, following the arrivals', async () => {
     const body = bytes(300_000, 7);
     const { relay, write, end } = await relayOf(body.length);

@@ -4,7 +4,9 @@
  * body is checked from its JSON header and then relayed while its tensor bytes arrive (see RelayBody).
  */
 import type { MiddlewareHandler } from 'hono';
+import { InferenceError } from '../../../shared/errors';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
+import type { InflightBodies } from '../../http/inflightBodies';
 import { binaryHeaderLength } from '../../../shared/codec/binaryTensor';
 import { checkBodyContentType } from '../../../shared/contract/contentType';
 import { isRawRequest, rawRequestInput } from '../../../shared/contract/rawRequest';
@@ -15,9 +17,18 @@ import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
 import { validateInferBody, validateInferParts } from '../../validation/inferBody';
 import { assertModelAllowed } from '../modelAccess/index';
 
+// Reserves a body's bytes in the gateway-wide cap before it is read: its declared length, or the limit.
+function reserveBody(inflight: InflightBodies | undefined, declared: string | undefined, limit: number): () => void {
+  if (!inflight) return () => {};
+  const n = declared === undefined ? limit : Number(declared);
+  return inflight.reserve(Number.isFinite(n) && n >= 0 ? Math.min(n, limit) : limit);
+}
+
 /** Options of `validateInfer`. */
 export interface ValidateInferOptions {
   readBody?: BodyReader;
+  /** The gateway-wide cap on body bytes held at once (503 past it). */
+  inflight?: InflightBodies;
   /** Where the runtime can, binary bodies are checked from their JSON header and relayed while they arrive. */
   relayBody?: BodyRelay;
 }
@@ -27,12 +38,16 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
   const readBody = options.readBody ?? webBodyReader;
   return async function validateInfer(c, next) {
     c.set('cost', 1);
+    let release = () => {};
     await deferRejection(c, async () => {
       if (c.req.method !== 'POST') return;
       const model = c.get('model')!;
       const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
       if (headerLength === undefined) checkBodyContentType(c.req.header('content-type'));
       const limit = headerLength === undefined ? model.maxBodyBytes.json : model.maxBodyBytes.binary;
+      const declared = c.req.header('content-length');
+      if (declared !== undefined && Number(declared) > limit) throw tooLargeFor(limit);
+      release = reserveBody(options.inflight, declared, limit);
       // A binary body's JSON header says everything the checks need, except for BYTES inputs (their
       // elements are counted): for other models the tensor bytes go on to a backend as they arrive.
       const relay = headerLength !== undefined && !model.inputs.some((i) => i.datatype === 'BYTES') ? options.relayBody?.(c, limit) : undefined;
@@ -62,7 +77,11 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
       c.set('cost', validateInferBody(body, headerLength, model));
       c.set('body', body);
     });
-    await next();
+    try {
+      await next();
+    } finally {
+      release();
+    }
   };
 }
 
@@ -71,6 +90,7 @@ export interface ValidateEmbeddingsOptions {
   maxBodyBytes: number;
   maxItems: number;
   readBody?: BodyReader;
+  inflight?: InflightBodies;
 }
 
 /** Middleware factory for `/v1/embeddings` (after `tenantAuth`): the towers it uses must be allowed; cost = item count. */
@@ -79,8 +99,12 @@ export function validateEmbeddings(options: ValidateEmbeddingsOptions): Middlewa
   const readBody = options.readBody ?? webBodyReader;
   return async function validateEmbeddings(c, next) {
     c.set('cost', 1);
+    let release = () => {};
     await deferRejection(c, async () => {
       checkBodyContentType(c.req.header('content-type'));
+      const declared = c.req.header('content-length');
+      if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLargeFor(maxBodyBytes);
+      release = reserveBody(options.inflight, declared, maxBodyBytes);
       const body = await readBody(c, maxBodyBytes);
       const { models, items } = validateEmbeddingsBody(body, maxItems);
       for (const model of models) assertModelAllowed(c.get('tenant'), model);
@@ -88,6 +112,14 @@ export function validateEmbeddings(options: ValidateEmbeddingsOptions): Middlewa
       c.set('cost', items);
       c.set('body', body);
     });
-    await next();
+    try {
+      await next();
+    } finally {
+      release();
+    }
   };
+}
+
+function tooLargeFor(limit: number): InferenceError {
+  return new InferenceError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes for this model`);
 }
