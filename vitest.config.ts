@@ -9,6 +9,7 @@ export default defineConfig({
           name: 'node',
           include: ['test/**/*.test.ts'],
           exclude: ['test/worker/**', 'node_modules/**'],
+          setupFiles: ['test/setup/fiveHundredGuard.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',
