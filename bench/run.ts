@@ -7,6 +7,7 @@ import { benchGateway } from './gateway';
 import { benchOverload } from './overload';
 import { benchPerfClient } from './perfClient';
 import { benchValidateScoring } from './validateScoring';
+import { benchReliability } from './reliability';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
@@ -16,12 +17,16 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   overload: benchOverload,
   perf: benchPerfClient,
   validate: benchValidateScoring,
+  reliability: benchReliability,
 };
+
+// Long runs only when named: `npm run bench -- reliability` (a 10-minute soak).
+const OPT_IN = new Set(['reliability']);
 
 const only = process.argv.slice(2);
 const rows: BenchRow[] = [];
 for (const [name, run] of Object.entries(suites)) {
-  if (only.length && !only.includes(name)) continue;
+  if (only.length ? !only.includes(name) : OPT_IN.has(name)) continue;
   process.stderr.write(`bench: ${name}...\n`);
   rows.push(...(await run()));
 }
