@@ -18,6 +18,10 @@ export function addBackendOptions(cmd: Command): Command {
     .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', parseInteger)
     .addOption(new Option('--require-token <secret>', 'refuse requests without this x-siglip-gateway-token header').env('SIGLIP_GATEWAY_TOKEN'))
     .option('--image-url-allowlist <prefixes>', 'comma-separated URL prefixes /v1/embeddings may fetch images from (default: none)')
+    .option('--max-body-bytes <n>', 'largest request body (413 past it; default 64 MiB)', parseInteger)
+    .option('--max-request-pixels <n>', 'pixels of all images of one request, from their headers (413 past it; default 256000000)', parseInteger)
+    .option('--max-text-bytes <n>', 'bytes of one text element (413 past it; default 16384)', parseInteger)
+    .option('--body-idle-timeout <ms>', 'longest pause between two chunks of a request body (408 past it; default 30000)', parseInteger)
     .addOption(new Option('--json-decoder <kind>', 'JSON tensor decoder (naive is the benchmark baseline)').choices(['fast', 'naive']).default('fast').hideHelp());
   return addLogLevelOption(cmd);
 }
@@ -35,6 +39,10 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
     jsonDecoder: o.jsonDecoder as 'fast' | 'naive',
     imageUrlAllowlist: typeof o.imageUrlAllowlist === 'string' ? o.imageUrlAllowlist.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     logLevel: o.logLevel as BackendOptionsInput['logLevel'],
+    maxBodyBytes: o.maxBodyBytes as number | undefined,
+    maxRequestPixels: o.maxRequestPixels as number | undefined,
+    maxTextBytes: o.maxTextBytes as number | undefined,
+    bodyIdleTimeoutMs: o.bodyIdleTimeout as number | undefined,
   };
 }
 

@@ -102,7 +102,7 @@ for (const [where, target] of Object.entries(targets)) {
         inputs: [{ name: 'INPUT_TEXT', shape: [1, 1], datatype: 'BYTES', data: ['a photo of a cat'] }],
       });
       expect(res.status).toBe(200);
-      expect((await res.json()).outputs[0]).toMatchObject({ name: 'EMBEDDING', shape: [1, 32] });
+      expect((await res.json()).outputs[0]).toMatchObject({ name: 'EMBEDDING', shape: [1, 64] });
     });
 
     it('siglip_text JSON with the real tokenizer ids of the seed file', async () => {
@@ -110,7 +110,7 @@ for (const [where, target] of Object.entries(targets)) {
       expect(INPUT_IDS).toHaveLength(64);
       const res = await postJson(url, headers, 'siglip_text', { inputs: [{ name: 'INPUT_IDS', shape: [1, 64], datatype: 'INT64', data: INPUT_IDS }] });
       expect(res.status).toBe(200);
-      expect((await res.json()).outputs[0].data).toHaveLength(32);
+      expect((await res.json()).outputs[0].data).toHaveLength(64);
     });
 
     it('siglip_vision: the KServe v2 JSON request with 442,368 floats from concurrent clients, and the raw 1,769,472-byte body, agree', async () => {

@@ -44,7 +44,7 @@ describe('POST /v1/embeddings (OpenAI-compatible, texts and images)', () => {
       usage: { prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) },
     });
     expect(body.usage.prompt_tokens).toBeGreaterThan(0);
-    expect(body.data[0].embedding).toHaveLength(32);
+    expect(body.data[0].embedding).toHaveLength(64);
     expect(Math.abs(l2norm(body.data[0].embedding) - 1)).toBeLessThanOrEqual(1e-5);
     const [expected] = await textTower(backend.url, ['A photo of a cat.']);
     expect(maxAbsDiff(body.data[0].embedding, expected)).toBeLessThanOrEqual(1e-5);

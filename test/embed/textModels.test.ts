@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiglipTokenizer } from '../../gpu-backend/models/text/siglipTokenizer';
 import type { Backend } from '../../gpu-backend/server';
 import { startTestBackend } from '../helpers/backend';
+import { referenceTextRepository, type TempRepository } from '../helpers/tempRepository';
 import { maxAbsDiff, reference } from '../helpers/fixtures';
 import { inferBytesBinary, inferBytesJson, inferInputIds, l2norm, unit } from './embedRequests';
 
@@ -18,13 +19,19 @@ const texts = [
   Array.from({ length: 80 }, (_, i) => `word${i}`).join(' '),
 ];
 
-describe('siglip_text and embed_text (demo model, CPU)', () => {
+// The HF-referenced text tower (reference.json's), not the demo's 64-d one.
+describe('siglip_text and embed_text (reference tower, CPU)', () => {
   let backend: Backend;
+  let repo: TempRepository;
   let tokenizer: SiglipTokenizer;
   beforeAll(async () => {
-    [backend, tokenizer] = await Promise.all([startTestBackend(), SiglipTokenizer.fromDirectory(EMBED_TEXT_DIR, { maxLength: 64 })]);
+    repo = await referenceTextRepository();
+    [backend, tokenizer] = await Promise.all([startTestBackend({ modelRepository: repo.dir }), SiglipTokenizer.fromDirectory(EMBED_TEXT_DIR, { maxLength: 64 })]);
   });
-  afterAll(() => backend.close());
+  afterAll(async () => {
+    await backend.close();
+    await repo.remove();
+  });
 
   describe('siglip_text: INT64 INPUT_IDS [-1, 64] → EMBEDDING', () => {
     for (const binary of [false, true]) {

@@ -1,4 +1,5 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MODEL_REPOSITORY } from '../../gpu-backend/config/backendOptions';
@@ -43,4 +44,18 @@ export class TempRepository {
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The demo repository with the HF-referenced text tower (test/fixtures/siglip/siglip_text_tiny, 32-d, whose
+ * outputs reference.json holds) in place of the demo's 64-d one: for parity tests of the text path.
+ */
+export async function referenceTextRepository(): Promise<TempRepository> {
+  const repo = await TempRepository.create();
+  await repo.addModel('siglip_vision');
+  const textDir = await repo.addModel('siglip_text', (c) => (c.output[0].dims = [32]));
+  await copyFile(fileURLToPath(new URL('../fixtures/siglip/siglip_text_tiny/model.onnx', import.meta.url)), join(textDir, '1', 'model.onnx'));
+  await repo.addModel('embed_image');
+  await repo.addModel('embed_text', (c) => (c.output[0].dims = [32]));
+  return repo;
 }

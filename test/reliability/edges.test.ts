@@ -126,8 +126,8 @@ describe('/v1/embeddings tells the truth', () => {
 
   it('refuses dimensions other than the model width with a clear 400, and takes the model width', async () => {
     const refused = await post({ input: 'a cat', dimensions: 16 });
-    expect(refused).toEqual({ status: 400, body: { error: 'dimensions 16 is not supported: SigLIP embeddings are 32-d and cannot be shortened; leave dimensions out' } });
-    expect((await post({ input: 'a cat', dimensions: 32 })).status).toBe(200);
+    expect(refused).toEqual({ status: 400, body: { error: 'dimensions 16 is not supported: SigLIP embeddings are 64-d and cannot be shortened; leave dimensions out' } });
+    expect((await post({ input: 'a cat', dimensions: 64 })).status).toBe(200);
   });
 
   it('counts its successes in the models it used (nv_inference_request_success, /stats)', async () => {
