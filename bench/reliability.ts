@@ -19,7 +19,7 @@ import type { BenchRow } from './table';
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
 const CONCURRENCY = Number(process.env.BENCH_SOAK_CONCURRENCY ?? 12);
 const TOKEN = 'soak-shared-secret-0123456789abcdef';
-const PORTS = { a: 18_301, b: 18_302, c: 18_303, gateway: 18_380 };
+const PORTS = { a: 18_301, b: 18_311, c: 18_321, gateway: 18_380 };
 const fixture = (name: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`../test/fixtures/siglip/${name}`, import.meta.url))));
 const seed = (name: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`../../shared/seed-data/images/${name}`, import.meta.url))));
 

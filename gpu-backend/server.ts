@@ -14,6 +14,7 @@ import { OnnxModel } from './models/onnxModel';
 import type { ServedModel } from './models/types';
 import { createRunners, runtimeParameters } from './runtime/createRunners';
 import { Metrics } from './stats/metrics';
+import { nvidiaSmiSampler } from './stats/gpuMetrics';
 import { ModelTelemetry } from './stats/telemetry';
 import { createDecoders, type Decoders } from './workers/decoders';
 import type { Router } from './http/router';
@@ -36,6 +37,8 @@ export interface Backend {
   url: string;
   port: number;
   server: Server;
+  /** Triton's metrics endpoint on its own port (`metricsPort`), if any. */
+  metricsUrl?: string;
   models: Map<string, ServedModel>;
   options: BackendOptions;
   /** Admission control of request bodies (bytes being read and decoded, bodies waiting). */
@@ -50,7 +53,7 @@ export interface Backend {
 export async function startBackend(input: BackendOptionsInput = {}, logger?: Logger): Promise<Backend> {
   const options = backendOptionsSchema.parse(input);
   const log = logger ?? createLogger({ level: options.logLevel }).child({ service: 'backend' });
-  const metrics = new Metrics();
+  const metrics = new Metrics(nvidiaSmiSampler(options.nvidiaSmi));
   const models = new Map<string, ServedModel>();
   const state = { ready: false, shuttingDown: false };
   // Routes exist once the models are loaded; until then only health answers (live 200, ready 503).
@@ -111,8 +114,11 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const url = `http://${hostForUrl(options.host)}:${port}`;
   log.info({ url }, 'backend listening; loading models');
+  const metricsServer = options.metricsPort === false ? null : await serveMetrics(metrics, options.host, options.metricsPort);
+  const metricsUrl = metricsServer ? `http://${hostForUrl(options.host)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
+  if (metricsUrl) log.info({ url: metricsUrl }, 'metrics listening');
 
   const decoders = createDecoders(options);
   try {
@@ -121,6 +127,7 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
   } catch (err) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    metricsServer?.close();
     for (const m of models.values()) await m.close().catch(() => {});
     await decoders.close();
     throw err;
@@ -171,10 +178,12 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       for (const m of [...models.values()].reverse()) await m.close();
       server.closeAllConnections();
       await stopped;
+      metricsServer?.closeAllConnections();
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       await decoders.close();
       log.info('backend stopped');
     })());
-  return { url, port, server, models, options, admission, decodePool: decoders.pool, close };
+  return { url, port, server, metricsUrl, models, options, admission, decodePool: decoders.pool, close };
 }
 
 /** Loads every model of the repository: ONNX models first, since pipelines wrap them. */
@@ -214,4 +223,23 @@ function startingUp(req: IncomingMessage, res: ServerResponse, path: string): vo
   if (path === '/v2/health/live') return sendJson(res, 200, '');
   if (path === '/v2/health/ready') return sendJson(res, 503, '');
   sendError(res, unavailable('Server is starting: models are loading; retry shortly', 'starting'));
+}
+
+const hostForUrl = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+// Triton's metrics port: GET /metrics, nothing else (perf_analyzer's --collect-metrics scrapes it).
+async function serveMetrics(metrics: Metrics, host: string, port: number): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    req.resume();
+    if ((req.url ?? '/').split('?')[0] !== '/metrics') return sendError(res, notFound(`no route for ${req.method} ${req.url}; the metrics port serves GET /metrics`));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, new InferenceError('METHOD_NOT_ALLOWED', `method ${req.method} not allowed for /metrics; use GET`));
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }

@@ -11,6 +11,8 @@ import { parseInteger, parsePort } from '../optionParsers';
 export function addBackendOptions(cmd: Command): Command {
   cmd
     .option('--port <port>', 'port of the KServe v2 HTTP API', parsePort, 8000)
+    .option('--metrics-port <port>', "Triton's metrics port, GET /metrics (default: --port + 2, so 8002; 0 picks a free one)", parsePort)
+    .option('--no-metrics-port', 'serve /metrics on the API port only')
     .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
     .option('--model-repository <dir>', 'Triton-layout model repository (default: the bundled demo models)')
     .option('--providers <list>', 'execution providers to try in order, overriding each model config (e.g. cuda,cpu)')
@@ -28,8 +30,12 @@ export function addBackendOptions(cmd: Command): Command {
 
 /** Turns parsed CLI options into backend options. */
 export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsInput {
+  const port = o.port as number;
+  // Triton's trio is 8000/8001/8002: the metrics port follows the API port unless given (false: --no-metrics-port).
+  const metricsPort = o.metricsPort === false ? false : typeof o.metricsPort === 'number' ? o.metricsPort : port === 0 ? 0 : port + 2;
   return {
-    port: o.port as number,
+    port,
+    metricsPort,
     host: o.host as string,
     modelRepository: o.modelRepository as string | undefined,
     providers: typeof o.providers === 'string' ? o.providers.split(',').map((s) => s.trim()) : undefined,

@@ -9,6 +9,10 @@ export const DEFAULT_MODEL_REPOSITORY = fileURLToPath(new URL('../../model_repos
 export const backendOptionsSchema = z.object({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8000),
+  /** Triton's metrics port: /metrics alone (it is also on the API port); false for none. */
+  metricsPort: z.union([z.number().int().min(0).max(65535), z.literal(false)]).default(8002),
+  /** The command GPU metrics are read with (nv_gpu_*); absent, those series are absent. */
+  nvidiaSmi: z.string().default('nvidia-smi'),
   modelRepository: z.string().default(DEFAULT_MODEL_REPOSITORY),
   /** Largest request body accepted (413 above). */
   maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),

@@ -1,5 +1,6 @@
 import { InferenceError, invalidArgument } from '../../shared/errors';
 import type { ElementPipeline } from './elementPipeline';
+import { CancelledError } from '../batching/dynamicBatcher';
 import { modelContract, type ModelContract } from '../../shared/contract/modelContract';
 import type { ModelConfig } from '../config/modelConfig';
 import { tritonModelConfig, type TritonModelConfig } from '../config/tritonConfig';
@@ -152,7 +153,21 @@ export class PipelineModel implements ServedModel {
     if (options.usage && pipeline.tokens) for (const row of rows) options.usage.tokens += pipeline.tokens(row);
     const inputName = model.inputs[0].name;
     const outputName = model.outputs[0].name;
-    const outs = await Promise.all(rows.map((row) => model.enqueueRows({ [inputName]: row }, 1, ctx)));
+    // Each row is a request of the target model as Triton counts a composing model's: its success or failure
+    // is in the target's statistics too (perf_analyzer's --bls-composing-models reads them).
+    const outs = await Promise.all(
+      rows.map(async (row) => {
+        const start = nowNs();
+        try {
+          const out = await model.enqueueRows({ [inputName]: row }, 1, ctx);
+          model.telemetry.requestSucceeded(nowNs() - start);
+          return out;
+        } catch (err) {
+          if (!(err instanceof CancelledError)) model.telemetry.requestFailed(nowNs() - start, err instanceof InferenceError ? err.reason.toLowerCase() : 'internal');
+          throw err;
+        }
+      }),
+    );
     const t2 = nowNs();
     const data = new Float32Array(elements.length * dim);
     outs.forEach((o, i) => data.set(o[outputName] as Float32Array, i * dim));

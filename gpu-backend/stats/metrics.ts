@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { nvidiaSmiSampler, registerGpuMetrics, type GpuSampler } from './gpuMetrics';
 
 /** Prometheus metrics with Triton's names (nv_inference_*), plus a batch-size histogram. */
 export class Metrics {
@@ -23,4 +24,8 @@ export class Metrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [this.registry],
   });
+
+  constructor(gpus: GpuSampler = nvidiaSmiSampler()) {
+    registerGpuMetrics(this.registry, gpus);
+  }
 }

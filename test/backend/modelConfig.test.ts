@@ -9,7 +9,7 @@ import { TempRepository, type RawModelConfig } from '../helpers/tempRepository';
 import { expectServing } from '../helpers/visionRequests';
 
 const start = (modelRepository: string, extra: object = {}, logger = pino({ level: 'silent' })) =>
-  startBackend({ port: 0, modelRepository, providers: ['cpu'], workers: 0, ...extra }, logger);
+  startBackend({ port: 0, metricsPort: false, modelRepository, providers: ['cpu'], workers: 0, ...extra }, logger);
 
 describe('model repository validation at start-up', () => {
   let repo: TempRepository;
@@ -127,7 +127,7 @@ describe('execution providers', () => {
 
   it('falls back to CPU when CUDA cannot load, logging one clear line, and logs the provider in use', async (ctx) => {
     const { logger, lines } = captureLogger();
-    const backend = await startBackend({ port: 0, modelRepository: repo.dir, workers: 0 }, logger);
+    const backend = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, workers: 0 }, logger);
     try {
       const loaded = lines.find((l) => l.msg === 'model loaded');
       if (loaded?.provider === 'cuda') ctx.skip(); // a GPU host: nothing to fall back from
@@ -144,7 +144,7 @@ describe('execution providers', () => {
   });
 
   it('refuses to start with strictProvider when CUDA cannot load', async (ctx) => {
-    const outcome = await startBackend({ port: 0, modelRepository: repo.dir, workers: 0, strictProvider: true }, pino({ level: 'silent' })).then(
+    const outcome = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, workers: 0, strictProvider: true }, pino({ level: 'silent' })).then(
       async (b) => {
         await b.close();
         return null;

@@ -54,7 +54,7 @@ async function startWith(edit: (c: RawModelConfig) => void, logger = pino({ leve
   const repo = await TempRepository.create();
   await repo.addModel('siglip_vision', edit);
   // In-process runtime: the gate mocks ortRunner in this thread, which a threaded instance would not see.
-  const backend = await startBackend({ port: 0, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: false }, logger);
+  const backend = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: false }, logger);
   const model = backend.models.get('siglip_vision') as OnnxModel;
   return {
     backend,

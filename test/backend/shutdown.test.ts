@@ -56,7 +56,7 @@ function expectCorrect(results: Array<{ k: number; status: number; embedding?: A
 describe('Backend.close (what SIGTERM runs)', () => {
   it('refuses new connections at once, finishes every accepted request, then resolves', async () => {
     // In-process runtime: the gate mocks ortRunner in this thread, which a threaded instance would not see.
-    const backend = await startBackend({ port: 0, providers: ['cpu'], workers: 1, threadedRuntime: false }, pino({ level: 'silent' }));
+    const backend = await startBackend({ port: 0, metricsPort: false, providers: ['cpu'], workers: 1, threadedRuntime: false }, pino({ level: 'silent' }));
     const model = backend.models.get('siglip_vision') as OnnxModel;
     try {
       runnerGate.close();

@@ -4,7 +4,7 @@ import type { BackendOptionsInput } from '../../gpu-backend/config/backendOption
 
 /** Starts a real backend on a random loopback port with the bundled demo models on CPU. */
 export function startTestBackend(opts: BackendOptionsInput = {}): Promise<Backend> {
-  return startBackend({ port: 0, providers: ['cpu'], workers: 1, logLevel: 'silent', ...opts }, pino({ level: 'silent' }));
+  return startBackend({ port: 0, metricsPort: false, providers: ['cpu'], workers: 1, logLevel: 'silent', ...opts }, pino({ level: 'silent' }));
 }
 
 /** Encodes a binary-extension infer request: JSON header followed by raw tensor bytes. */

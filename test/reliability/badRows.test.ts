@@ -58,7 +58,7 @@ describe('a batch that fails', () => {
       c.dynamic_batching.max_queue_delay_microseconds = 0;
       c.dynamic_batching.preferred_batch_size = [];
     });
-    backend = await startBackend({ port: 0, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: false }, logger);
+    backend = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: false }, logger);
   });
   afterAll(async () => {
     runnerGate.open();

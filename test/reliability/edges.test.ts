@@ -14,7 +14,7 @@ import { modelStats } from '../helpers/visionRequests';
 let backend: Backend;
 const { logger, lines } = captureLogger('info');
 beforeAll(async () => {
-  backend = await startBackend({ port: 0, providers: ['cpu'], workers: 1 }, logger);
+  backend = await startBackend({ port: 0, metricsPort: false, providers: ['cpu'], workers: 1 }, logger);
 });
 afterAll(() => backend.close());
 

@@ -10,7 +10,7 @@ describe('a crashed instance thread', () => {
   let backend: Backend;
   const { logger, lines } = captureLogger('info');
   beforeAll(async () => {
-    backend = await startBackend({ port: 0, providers: ['cpu'], workers: 1 }, logger);
+    backend = await startBackend({ port: 0, metricsPort: false, providers: ['cpu'], workers: 1 }, logger);
   });
   afterAll(() => backend.close());
 
