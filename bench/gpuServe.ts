@@ -49,7 +49,7 @@ const runner = await createOrtRunner({
 const inProcess: Record<number, number> = {};
 for (const b of values['skip-in-process'] ? [] : values.batches!.split(',').map(Number)) {
   const data = new Float32Array(b * image).map(() => Math.random() * 2 - 1);
-  const inputs = { PIXEL_VALUES: { data, dims: [b, 3, h, w] } };
+  const inputs = { PIXEL_VALUES: { data, datatype: 'FP32' as const, dims: [b, 3, h, w] } };
   for (let i = 0; i < 3; i++) await runner.run(inputs, ['EMBEDDING']);
   let n = 0;
   const t0 = performance.now();

@@ -4,8 +4,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GraphBuilder, attr } from '../gpu-backend/convert/onnx/graphBuilder';
-import { writeOnnxModel } from '../gpu-backend/convert/onnx/writeOnnxModel';
+import { GraphBuilder, attr } from '../model-tools/convert/onnx/graphBuilder';
+import { writeOnnxModel } from '../model-tools/convert/onnx/writeOnnxModel';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../model_repository/siglip_vision/config.json', import.meta.url));
 const DIM = 64;

@@ -2,8 +2,8 @@
  * The graph `siglip serve --model` converts, chosen for the provider that will actually run it: the cuda flavor
  * (fp16, fused ORT CUDA ops) is several times slower than portable fp32 when it ends up on the CPU provider.
  */
-import type { GraphFlavor } from '../gpu-backend/convert/siglip/towerGraphs';
-import type { WeightDtype } from '../gpu-backend/convert/tensor/weightTransforms';
+import type { GraphFlavor } from '../model-tools/convert/siglip/towerGraphs';
+import type { WeightDtype } from '../model-tools/convert/tensor/weightTransforms';
 
 /** What `--flavor` accepts: a flavor, or `auto` to probe. */
 export type FlavorRequest = 'auto' | GraphFlavor;

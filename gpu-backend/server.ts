@@ -14,6 +14,7 @@ import { OnnxModel } from './models/onnxModel';
 import type { ServedModel } from './models/types';
 import { createRunners, runtimeParameters } from './runtime/createRunners';
 import { Metrics } from './stats/metrics';
+import { MODEL_NAMES } from '../shared/model-repository/modelNames';
 import { nvidiaSmiSampler } from './stats/gpuMetrics';
 import { ModelTelemetry } from './stats/telemetry';
 import { createDecoders, type Decoders } from './workers/decoders';
@@ -150,8 +151,8 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     log,
     extraRoutes: (r, c) =>
       registerEmbeddingsRoute(r, c, {
-        imageModel: 'embed_image',
-        textModel: 'embed_text',
+        imageModel: MODEL_NAMES.embedImage,
+        textModel: MODEL_NAMES.embedText,
         servedName: 'siglip',
         allowlist: options.imageUrlAllowlist,
         maxImageBytes: options.maxImageBytes,

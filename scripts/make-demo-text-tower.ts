@@ -11,8 +11,8 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertModel } from '../gpu-backend/convert/convertModel';
-import { synthModel } from '../gpu-backend/convert/synth/synthModel';
+import { convertModel } from '../model-tools/convert/convertModel';
+import { synthModel } from '../model-tools/synth/synthModel';
 
 /** The demo text tower's architecture: the fixture's (test/fixtures/siglip/siglip_text_tiny) at width 64. */
 export const DEMO_TEXT_CONFIG = {

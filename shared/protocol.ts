@@ -1,18 +1,15 @@
 /** KServe v2 / Open Inference Protocol types, shared by the backend and the gateway. */
+import { DATATYPE_INFO, type FixedDatatype } from './datatypes';
 
 export type Datatype =
   | 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64'
   | 'INT8' | 'INT16' | 'INT32' | 'INT64'
   | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
 
-/** Bytes per element of each fixed-size datatype (BYTES is variable). */
-export const DATATYPE_SIZE: Record<Exclude<Datatype, 'BYTES'>, number> = {
-  BOOL: 1, UINT8: 1, UINT16: 2, UINT32: 4, UINT64: 8,
-  INT8: 1, INT16: 2, INT32: 4, INT64: 8,
-  FP16: 2, FP32: 4, FP64: 8,
-};
+/** Bytes per element of each fixed-size datatype (BYTES is variable), from the one table in datatypes.ts. */
+export const DATATYPE_SIZE = Object.fromEntries(Object.entries(DATATYPE_INFO).map(([d, info]) => [d, info.size])) as Record<FixedDatatype, number>;
 
-export const DATATYPES = Object.keys(DATATYPE_SIZE).concat('BYTES') as Datatype[];
+export const DATATYPES = Object.keys(DATATYPE_INFO).concat('BYTES') as Datatype[];
 
 export type Parameters = Record<string, string | number | boolean>;
 

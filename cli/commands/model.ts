@@ -1,9 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { convertModel, type Tower } from '../../gpu-backend/convert/convertModel';
-import { checkpointDirFor } from '../../gpu-backend/convert/ensureModel';
-import { ATTENTION_KINDS, type AttentionKind } from '../../gpu-backend/convert/siglip/cudaSelfAttention';
-import { synthModel } from '../../gpu-backend/convert/synth/synthModel';
-import { fetchModel } from '../../gpu-backend/hub/fetchModel';
+import { convertModel, type Tower } from '../../model-tools/convert/convertModel';
+import { checkpointDirFor } from '../../model-tools/ensureModel';
+import { ATTENTION_KINDS, type AttentionKind } from '../../model-tools/convert/siglip/cudaSelfAttention';
+import { synthModel } from '../../model-tools/synth/synthModel';
+import { fetchModel } from '../../model-tools/hub/fetchModel';
 import { parseInteger } from '../optionParsers';
 import { ProgressBars } from '../progressBars';
 

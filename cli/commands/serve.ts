@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ensureDevTenant, DEFAULT_KEYS_FILE } from '../../gateway/auth/keysFileWriter';
 import { startGateway, type RunningGateway } from '../../gateway/node';
-import { ensureModel } from '../../gpu-backend/convert/ensureModel';
+import { ensureModel } from '../../model-tools/ensureModel';
 import { startBackend } from '../../gpu-backend/server';
 import { probeCudaProvider } from '../cudaProbe';
 import { chooseFlavor, type FlavorRequest } from '../flavorChoice';

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { modelConfigSchema, type ModelConfig } from './modelConfig';
+import { modelConfigSchema, type ModelConfig } from '../../shared/model-repository/modelConfig';
 
 /** One model found in a Triton-layout repository: DIR/<model>/config.json and DIR/<model>/<version>/. */
 export interface RepositoryEntry {

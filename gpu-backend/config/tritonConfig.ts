@@ -4,7 +4,7 @@
  * Only fields of that message appear (proto/inference/model_config.proto declares them), enums as their names,
  * and `parameters` as {"key": {"string_value": ...}}.
  */
-import type { ModelConfig } from './modelConfig';
+import type { ModelConfig } from '../../shared/model-repository/modelConfig';
 
 /** A ModelParameter of model_config.proto. */
 export interface TritonParameter {

@@ -1,22 +1,18 @@
 import { DynamicBatcher, type QueuedRequest } from '../batching/dynamicBatcher';
 import type { Clock } from '../batching/clock';
-import type { ModelConfig } from '../config/modelConfig';
+import type { ModelConfig } from '../../shared/model-repository/modelConfig';
 import { tritonModelConfig, type TritonModelConfig } from '../config/tritonConfig';
 import { modelContract, type ModelContract } from '../../shared/contract/modelContract';
 import { internal } from '../../shared/errors';
+import { DATATYPE_INFO, type FixedDatatype } from '../../shared/datatypes';
 import type { ModelRunner, RunnerTensor, TensorData } from '../runtime/types';
 import type { ModelTelemetry } from '../stats/telemetry';
 import { metadataShape, selectOutputs, tensorSpec, validateInputs, type TensorSpec } from './tensorSpec';
 import type { InferContext, InputTensor, ModelMetadata, OutputTensor, ServedModel } from './types';
 
-type Ctor = { new (n: number): TensorData; new (buf: ArrayBufferLike): TensorData; BYTES_PER_ELEMENT: number };
-const ARRAY_OF: Record<string, Ctor> = {
-  FP32: Float32Array,
-  INT64: BigInt64Array,
-  INT32: Int32Array,
-  UINT8: Uint8Array,
-  FP16: Uint16Array,
-};
+// The datatypes a batched ONNX model takes here: those whose rows are plain typed arrays (TensorData).
+const SUPPORTED = new Set(['FP32', 'FP16', 'INT64', 'INT32', 'UINT8', 'FP64']);
+const arrayOf = (d: string) => DATATYPE_INFO[d as FixedDatatype].array as unknown as { new (n: number): TensorData; new (buf: ArrayBufferLike): TensorData; BYTES_PER_ELEMENT: number };
 
 /** Rows of each input for one queued request. */
 export type RowInputs = Record<string, TensorData>;
@@ -60,7 +56,7 @@ export class OnnxModel implements ServedModel {
     this.contract = modelContract(this.metadata(), this.tritonConfig);
     for (const s of [...this.inputs, ...this.outputs]) {
       if (s.rowSize < 0) throw new Error(`${name}: ${s.name} must have fixed dims for batching`);
-      if (!ARRAY_OF[s.datatype]) throw new Error(`${name}: ${s.name} has unsupported datatype ${s.datatype}`);
+      if (!SUPPORTED.has(s.datatype)) throw new Error(`${name}: ${s.name} has unsupported datatype ${s.datatype}`);
     }
     const max = config.max_batch_size;
     const alloc = () => Object.fromEntries(this.inputs.map((s) => [s.name, this.newBuffer(s)]));
@@ -83,7 +79,7 @@ export class OnnxModel implements ServedModel {
 
   /** A batch buffer in shared memory: a threaded instance reads it in place, and it never changes hands. */
   private newBuffer(s: TensorSpec): TensorData {
-    const Ctor = ARRAY_OF[s.datatype];
+    const Ctor = arrayOf(s.datatype);
     return new Ctor(new SharedArrayBuffer(this.config.max_batch_size * s.rowSize * Ctor.BYTES_PER_ELEMENT));
   }
 
@@ -154,7 +150,7 @@ export class OnnxModel implements ServedModel {
         dst.set(r.input[s.name] as never, off);
         off += r.input[s.name].length;
       }
-      inputs[s.name] = { data: dst.subarray(0, off) as TensorData, dims: [rows, ...s.dims] };
+      inputs[s.name] = { data: dst.subarray(0, off) as TensorData, datatype: s.datatype as FixedDatatype, dims: [rows, ...s.dims] };
     }
     for (const r of reqs) this.telemetry.queued((r.dispatchedAt - r.enqueuedAt) * 1e6);
     this.telemetry.pending(this.batcher.pending);
@@ -195,7 +191,7 @@ export class OnnxModel implements ServedModel {
       const t0 = nowNs();
       const inputs: Record<string, RunnerTensor> = {};
       // Own copies: the request's rows may be views into a larger (shared or pooled) buffer.
-      for (const s of this.inputs) inputs[s.name] = { data: r.input[s.name].slice() as TensorData, dims: [r.size, ...s.dims] };
+      for (const s of this.inputs) inputs[s.name] = { data: r.input[s.name].slice() as TensorData, datatype: s.datatype as FixedDatatype, dims: [r.size, ...s.dims] };
       try {
         const t1 = nowNs();
         const result = await this.runners[instance].run(inputs, this.outputs.map((s) => s.name));
@@ -214,7 +210,7 @@ export class OnnxModel implements ServedModel {
   async warmup(): Promise<void> {
     // Each instance runs one row directly (not through the batcher, so statistics start clean).
     const inputs: Record<string, RunnerTensor> = {};
-    for (const s of this.inputs) inputs[s.name] = { data: new ARRAY_OF[s.datatype](s.rowSize), dims: [1, ...s.dims] };
+    for (const s of this.inputs) inputs[s.name] = { data: new (arrayOf(s.datatype))(s.rowSize), datatype: s.datatype as FixedDatatype, dims: [1, ...s.dims] };
     await Promise.all(this.runners.map((r) => r.run(inputs, this.outputs.map((s) => s.name))));
     this.warmedUp = true;
   }

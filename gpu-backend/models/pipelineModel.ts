@@ -2,7 +2,7 @@ import { InferenceError, invalidArgument } from '../../shared/errors';
 import type { ElementPipeline } from './elementPipeline';
 import { CancelledError } from '../batching/dynamicBatcher';
 import { modelContract, type ModelContract } from '../../shared/contract/modelContract';
-import type { ModelConfig } from '../config/modelConfig';
+import type { ModelConfig } from '../../shared/model-repository/modelConfig';
 import { tritonModelConfig, type TritonModelConfig } from '../config/tritonConfig';
 import type { ModelTelemetry } from '../stats/telemetry';
 import { l2NormalizeRows } from './l2Normalize';

@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
-import { CONTRACT_CONFIG_PARAMETERS } from '../../shared/contract/modelContract';
 import type { RepositoryEntry } from '../config/modelRepository';
 import type { ModelTelemetry } from '../stats/telemetry';
 import type { WorkerPool } from '../workers/workerPool';
@@ -18,7 +16,6 @@ export interface PipelineLimits extends ImageLimits, TextLimits {
   maxRequestPixels: number;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /** An ONNX model that takes pixel values: one FP32 input of dims [3, H, W]. */
 export function isVisionModel(m: ServedModel): m is OnnxModel {
@@ -32,19 +29,13 @@ export function isTextModel(m: ServedModel): m is OnnxModel {
   return m instanceof OnnxModel && m.inputs.length === 1 && m.inputs[0].datatype === 'INT64' && m.inputs[0].dims.length === 1;
 }
 
-function parseBool(file: string, key: string, v: unknown): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (v === true || v === 'true') return true;
-  if (v === false || v === 'false') return false;
-  throw new Error(`${file}: field 'parameters.${key}' must be "true" or "false", got ${JSON.stringify(v)}`);
-}
-
 /**
  * Builds a `pipeline` model from its config. Parameters, as in the Triton deployment it replaces:
  * `default_embed_model` names the ONNX model it feeds by default (`target_model` is the older name), and
  * for image pipelines `default_base64_encoded` ("false") says how elements are written. Every loaded model of
- * the right kind (vision for a preprocessor_config.json in its directory, text for a tokenizer.json) can be
- * chosen per request with `embed_model`; preprocessing is sized for the model chosen.
+ * the right kind (`parameters.pipeline`: "image" feeds vision models, with the preprocessor_config.json in its
+ * directory; "text" feeds text models, with its tokenizer.json) can be chosen per request with `embed_model`;
+ * preprocessing is sized for the model chosen.
  */
 export async function createPipelineModel(
   entry: RepositoryEntry,
@@ -55,11 +46,11 @@ export async function createPipelineModel(
 ): Promise<ServedModel> {
   const file = join(entry.dir, 'config.json');
   const params = entry.config.parameters;
-  const key = params[CONTRACT_CONFIG_PARAMETERS.defaultEmbedModel] !== undefined ? CONTRACT_CONFIG_PARAMETERS.defaultEmbedModel : 'target_model';
-  const defaultTarget = params[key];
-  if (typeof defaultTarget !== 'string') throw new Error(`${file}: field 'parameters.${CONTRACT_CONFIG_PARAMETERS.defaultEmbedModel}': name the ONNX model this pipeline feeds`);
+  const key = params.default_embed_model !== undefined ? 'default_embed_model' : 'target_model';
+  // The schema has checked both are present for a pipeline.
+  const defaultTarget = (params.default_embed_model ?? params.target_model)!;
   const inputName = entry.config.input[0].name;
-  const text = await exists(join(entry.dir, 'tokenizer.json'));
+  const text = params.pipeline === 'text';
   const candidates = [...models.values()].filter(text ? isTextModel : isVisionModel);
   if (!candidates.some((m) => m.name === defaultTarget)) {
     throw new Error(`${file}: field 'parameters.${key}': '${defaultTarget}' is not a loaded ${text ? 'text' : 'vision'} ONNX model (loaded: ${candidates.map((m) => m.name).join(', ') || 'none'})`);
@@ -87,6 +78,6 @@ export async function createPipelineModel(
     const [, height, width] = model.inputs[0].dims;
     targets.set(model.name, { model, elements: imagePipeline(inputName, { ...processor, size: { height, width } }, imageLimits, pool) });
   }
-  const defaultBase64 = parseBool(file, CONTRACT_CONFIG_PARAMETERS.defaultBase64, params[CONTRACT_CONFIG_PARAMETERS.defaultBase64]) ?? false;
+  const defaultBase64 = params.default_base64_encoded ?? false;
   return new PipelineModel(entry.name, entry.version, entry.config, { targets, defaultTarget, defaultBase64 }, telemetry);
 }

@@ -1,4 +1,4 @@
-import { TRITON_TYPES, type TensorConfig } from '../config/modelConfig';
+import { TRITON_TYPES, type TensorConfig } from '../../shared/model-repository/modelConfig';
 import { invalidArgument } from '../../shared/errors';
 import { elementCount, type Datatype } from '../../shared/protocol';
 import type { InputTensor } from './types';

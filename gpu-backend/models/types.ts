@@ -1,5 +1,5 @@
 import type { Datatype, Parameters } from '../../shared/protocol';
-import type { ModelConfig } from '../config/modelConfig';
+import type { ModelConfig } from '../../shared/model-repository/modelConfig';
 import type { TritonModelConfig } from '../config/tritonConfig';
 import type { ModelContract } from '../../shared/contract/modelContract';
 import type { ModelStats } from '../stats/modelStats';

@@ -14,26 +14,19 @@ export interface RuntimeParameters {
   intraOpThreads?: number;
 }
 
-const list = (v: unknown): string[] | undefined =>
-  Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-const record = (v: unknown): Record<string, string> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : typeof v === 'string' ? JSON.parse(v) : {};
-const bool = (v: unknown) => v === true || v === 'true';
-const int = (v: unknown) => (v === undefined ? undefined : Number(v));
-
-/** Reads the runtime settings of a model's config, with the CLI's overrides applied. */
+/** The runtime settings of a model's config (typed and checked when the config was parsed), with the CLI's overrides. */
 export function runtimeParameters(entry: RepositoryEntry, overrides: { providers?: string[]; strict?: boolean }): RuntimeParameters {
   const p = entry.config.parameters;
   const kind = entry.config.instance_group[0]?.kind ?? 'KIND_AUTO';
-  let providers = overrides.providers ?? list(p.execution_providers) ?? ['cuda', 'cpu'];
+  let providers = overrides.providers ?? p.execution_providers ?? ['cuda', 'cpu'];
   if (kind === 'KIND_CPU') providers = ['cpu'];
   return {
     providers,
-    strict: overrides.strict || bool(p.strict_execution_provider),
-    inputNames: record(p.onnx_input_names),
-    outputNames: record(p.onnx_output_names),
-    deviceId: int(p.cuda_device_id),
-    intraOpThreads: int(p.intra_op_num_threads),
+    strict: overrides.strict || p.strict_execution_provider === true,
+    inputNames: p.onnx_input_names ?? {},
+    outputNames: p.onnx_output_names ?? {},
+    deviceId: p.cuda_device_id,
+    intraOpThreads: p.intra_op_num_threads,
   };
 }
 

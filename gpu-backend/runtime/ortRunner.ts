@@ -1,6 +1,7 @@
 // The only module that imports onnxruntime-node.
 import ort from 'onnxruntime-node';
 import { internal, InferenceError } from '../../shared/errors';
+import { DATATYPE_INFO, datatypeOfOrt } from '../../shared/datatypes';
 import type { ModelRunner, RunnerTensor, TensorData } from './types';
 
 /** Options resolved from a model's config.json for one session. */
@@ -19,14 +20,6 @@ export interface OrtRunnerOptions {
   onFallback?: (message: string) => void;
 }
 
-const ORT_TYPE: Record<string, ort.Tensor.Type> = {
-  Float32Array: 'float32',
-  Float64Array: 'float64',
-  BigInt64Array: 'int64',
-  Int32Array: 'int32',
-  Uint8Array: 'uint8',
-  Uint16Array: 'float16',
-};
 
 function providerConfig(name: string, deviceId: number | undefined): ort.InferenceSession.ExecutionProviderConfig {
   if (name === 'cuda') return { name: 'cuda', deviceId: deviceId ?? 0 };
@@ -97,7 +90,7 @@ class OrtRunner implements ModelRunner {
   async run(inputs: Record<string, RunnerTensor>, outputNames: readonly string[]): Promise<Record<string, RunnerTensor>> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(inputs)) {
-      const type = ORT_TYPE[t.data.constructor.name];
+      const type = DATATYPE_INFO[t.datatype].ort as ort.Tensor.Type;
       feeds[this.opts.inputNames[name] ?? name] = new ort.Tensor(type, this.unshared(name, t.data) as never, t.dims);
     }
     const fetches = outputNames.map((n) => this.opts.outputNames[n] ?? n);
@@ -111,7 +104,7 @@ class OrtRunner implements ModelRunner {
     const out: Record<string, RunnerTensor> = {};
     outputNames.forEach((n, i) => {
       const t = result[fetches[i]];
-      out[n] = { data: t.data as TensorData, dims: t.dims.map(Number) };
+      out[n] = { data: t.data as TensorData, datatype: datatypeOfOrt(t.type) ?? 'FP32', dims: t.dims.map(Number) };
     });
     return out;
   }

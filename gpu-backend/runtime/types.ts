@@ -1,3 +1,5 @@
+import type { FixedDatatype } from '../../shared/datatypes';
+
 /** The backend interface: the seam between batching and the runtime. Tests use fakes of it. */
 
 export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array | Float64Array;
@@ -5,6 +7,8 @@ export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array 
 /** A tensor handed to or returned by a runner; `data` may be a view into a reused buffer. */
 export interface RunnerTensor {
   data: TensorData;
+  /** Says what `data` holds (a Uint16Array is FP16 or UINT16). */
+  datatype: FixedDatatype;
   dims: number[];
 }
 

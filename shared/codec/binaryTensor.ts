@@ -1,17 +1,9 @@
 import { invalidArgument } from '../errors';
 import { DATATYPE_SIZE, elementCount, type Datatype } from '../protocol';
 
-/** Typed array for each fixed-size datatype (FP16 travels as raw half-precision bits). */
-export type FixedTensorData =
-  | Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+import { DATATYPE_INFO, type FixedTensorData } from '../datatypes';
 
-type FixedCtor = { new (buf: ArrayBuffer, off: number, len: number): FixedTensorData; BYTES_PER_ELEMENT: number };
-const VIEW_OF: Record<Exclude<Datatype, 'BYTES'>, FixedCtor> = {
-  BOOL: Uint8Array, UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, UINT64: BigUint64Array,
-  INT8: Int8Array, INT16: Int16Array, INT32: Int32Array, INT64: BigInt64Array,
-  FP16: Uint16Array, FP32: Float32Array, FP64: Float64Array,
-};
+export type { FixedTensorData };
 
 /**
  * Splits a binary-extension body at `Inference-Header-Content-Length`.
@@ -40,8 +32,7 @@ export function binaryHeaderLength(headerValue: string | undefined, bodyLength: 
  * specifies; bytes not aligned for the element size are copied.
  */
 export function viewTensor(datatype: Exclude<Datatype, 'BYTES'>, bytes: Uint8Array, count: number): FixedTensorData {
-  const Ctor = VIEW_OF[datatype];
-  const size = DATATYPE_SIZE[datatype];
+  const { array: Ctor, size } = DATATYPE_INFO[datatype];
   if (bytes.byteLength !== count * size) {
     throw invalidArgument(`expected ${count * size} bytes for ${count} ${datatype} values, got ${bytes.byteLength}`);
   }

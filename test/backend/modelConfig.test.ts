@@ -35,6 +35,42 @@ describe('model repository validation at start-up', () => {
     await expectStartupError((c) => (c.input[0].data_type = 'TYPE_FLOAT'), "'input.0.data_type'");
   });
 
+  it('refuses a bad intra_op_num_threads, naming parameters.intra_op_num_threads (it used to be dropped silently)', async () => {
+    await expectStartupError((c) => (c.parameters.intra_op_num_threads = 'four'), "'parameters.intra_op_num_threads'");
+    await repo.remove();
+    repo = await TempRepository.create();
+    await expectStartupError((c) => (c.parameters.intra_op_num_threads = { string_value: '0' }), "'parameters.intra_op_num_threads'");
+  });
+
+  it('refuses an onnx_input_names that is not a name map, naming the field (it used to be a bare SyntaxError)', async () => {
+    await expectStartupError((c) => (c.parameters.onnx_input_names = { string_value: '{not json' }), "'parameters.onnx_input_names'");
+  });
+
+  it('takes parameters in Triton\'s {"string_value": ...} form as well as plain JSON', async () => {
+    await repo.addModel('siglip_vision', (c) => {
+      c.parameters.onnx_input_names = { string_value: '{"PIXEL_VALUES":"pixel_values"}' };
+      c.parameters.intra_op_num_threads = { string_value: '1' };
+      c.parameters.execution_providers = { string_value: '["cpu"]' };
+    });
+    const backend = await start(repo.dir);
+    try {
+      await expectServing(backend.url);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('refuses a pipeline that does not say what it takes (the kind is no longer guessed from its files)', async () => {
+    await repo.addModel('siglip_vision');
+    await repo.addModel('embed_image', (c) => delete c.parameters.pipeline);
+    const err: Error = await start(repo.dir).then(
+      (b) => b.close().then(() => Promise.reject(new Error('start-up succeeded'))),
+      (e: Error) => e,
+    );
+    expect(err.message).toContain(repo.configPath('embed_image'));
+    expect(err.message).toContain(`field 'parameters.pipeline': a pipeline must say what it takes: "image" (image files) or "text"`);
+  });
+
   it('refuses a config without max_batch_size', async () => {
     await expectStartupError((c) => delete c.max_batch_size, "'max_batch_size'");
   });

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fetchModel } from '../../gpu-backend/hub/fetchModel';
-import { HubFetchError } from '../../gpu-backend/hub/hubFetchError';
+import { fetchModel } from '../../model-tools/hub/fetchModel';
+import { HubFetchError } from '../../model-tools/hub/hubFetchError';
 import { FakeHub } from '../hub/fakeHub';
 
 // What `siglip model fetch` and `serve --model` print when the hub fails them: what happened, then what to do.

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelRepository } from '../../gpu-backend/config/modelRepository';
-import { convertModel } from '../../gpu-backend/convert/convertModel';
-import { onnxProto } from '../../gpu-backend/convert/onnx/onnxSchema';
+import { convertModel } from '../../model-tools/convert/convertModel';
+import { onnxProto } from '../../model-tools/convert/onnx/onnxSchema';
 import { writeHubFormCheckpoint } from './hubCheckpoint';
 import { TEXT_TINY, VISION_TINY, inputIdsTensor, maxAbsDiff, minCosine, pixelTensor, reference, runOnCpu } from './referenceData';
 import { unpackQkvForCpu } from './unpackQkvForCpu';
@@ -194,12 +194,12 @@ describe('convertModel', () => {
       expect(byName.embed_image).toMatchObject({
         max_batch_size: 60,
         input: [{ name: 'INPUT_IMAGE', data_type: 'TYPE_STRING', dims: [1] }],
-        parameters: { default_base64_encoded: 'false', default_embed_model: 'siglip_vision' },
+        parameters: { pipeline: 'image', default_base64_encoded: false, default_embed_model: 'siglip_vision' },
       });
       expect(byName.embed_text).toMatchObject({
         max_batch_size: 60,
         input: [{ name: 'INPUT_TEXT', data_type: 'TYPE_STRING', dims: [1] }],
-        parameters: { default_embed_model: 'siglip_text' },
+        parameters: { pipeline: 'text', default_embed_model: 'siglip_text' },
       });
       expect(byName.siglip_vision.max_batch_size).toBe(32);
       expect((await readdir(join(repo, 'embed_text'))).sort()).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json']);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureModel } from '../../gpu-backend/convert/ensureModel';
+import { ensureModel } from '../../model-tools/ensureModel';
 import type { FakeHub } from '../hub/fakeHub';
 import { serveHubCheckpoint } from './hubCheckpoint';
 

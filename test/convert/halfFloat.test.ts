@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from '../../gpu-backend/convert/tensor/halfFloat';
+import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from '../../model-tools/convert/tensor/halfFloat';
 
 const toHalf = (...xs: number[]) => Array.from(float32ToFloat16(new Float32Array(xs)));
 

@@ -1,8 +1,8 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SafetensorsFile } from '../../gpu-backend/convert/safetensors/safetensorsFile';
-import { writeSafetensors, type SafetensorsWriteEntry } from '../../gpu-backend/convert/safetensors/writeSafetensors';
+import { SafetensorsFile } from '../../model-tools/convert/safetensors/safetensorsFile';
+import { writeSafetensors, type SafetensorsWriteEntry } from '../../model-tools/convert/safetensors/writeSafetensors';
 import { FakeHub } from '../hub/fakeHub';
 import { TEXT_TINY, VISION_TINY } from './referenceData';
 

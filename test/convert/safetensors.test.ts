@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SafetensorsFile } from '../../gpu-backend/convert/safetensors/safetensorsFile';
-import { writeSafetensors } from '../../gpu-backend/convert/safetensors/writeSafetensors';
-import { float32ToFloat16 } from '../../gpu-backend/convert/tensor/halfFloat';
+import { SafetensorsFile } from '../../model-tools/convert/safetensors/safetensorsFile';
+import { writeSafetensors } from '../../model-tools/convert/safetensors/writeSafetensors';
+import { float32ToFloat16 } from '../../model-tools/convert/tensor/halfFloat';
 import { VISION_TINY } from './referenceData';
 
 describe('safetensors', () => {

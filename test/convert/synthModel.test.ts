@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertModel } from '../../gpu-backend/convert/convertModel';
-import { SafetensorsFile } from '../../gpu-backend/convert/safetensors/safetensorsFile';
-import { parseSiglipConfig } from '../../gpu-backend/convert/siglip/siglipConfig';
-import { resolveLikeConfig, synthModel } from '../../gpu-backend/convert/synth/synthModel';
+import { convertModel } from '../../model-tools/convert/convertModel';
+import { SafetensorsFile } from '../../model-tools/convert/safetensors/safetensorsFile';
+import { parseSiglipConfig } from '../../model-tools/convert/siglip/siglipConfig';
+import { resolveLikeConfig, synthModel } from '../../model-tools/synth/synthModel';
 import { VISION_TINY, pixelTensor, runOnCpu } from './referenceData';
 
 describe('synthModel', () => {

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { onnxProto, OnnxDataType } from '../../gpu-backend/convert/onnx/onnxSchema';
+import { onnxProto, OnnxDataType } from '../../model-tools/convert/onnx/onnxSchema';
 
 interface NodeObject {
   name: string;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fetchModel } from '../../gpu-backend/hub/fetchModel';
+import { fetchModel } from '../../model-tools/hub/fetchModel';
 import { FakeHub } from './fakeHub';
 
 const REPO = 'google/siglip-test';

@@ -17,7 +17,7 @@ describe('createThreadedOrtRunner', () => {
     const threaded = await createThreadedOrtRunner(options);
     const inline = await createOrtRunner(options);
     try {
-      const inputs = { PIXEL_VALUES: { data: pixels.slice(), dims: [2, 3, 384, 384] } };
+      const inputs = { PIXEL_VALUES: { data: pixels.slice(), datatype: 'FP32' as const, dims: [2, 3, 384, 384] } };
       const a = (await threaded.run(inputs, ['EMBEDDING'])).EMBEDDING;
       const b = (await inline.run(inputs, ['EMBEDDING'])).EMBEDDING;
       expect(a.dims).toEqual([2, 64]);
@@ -36,8 +36,8 @@ describe('createThreadedOrtRunner', () => {
       const plain = readF32('photos_pixel_values_3x3x384x384.f32').subarray(0, 3 * 384 * 384);
       const shared = new Float32Array(new SharedArrayBuffer(plain.byteLength));
       shared.set(plain);
-      const fromShared = await runner.run({ PIXEL_VALUES: { data: shared, dims: [1, 3, 384, 384] } }, ['EMBEDDING']);
-      const fromPlain = await runner.run({ PIXEL_VALUES: { data: plain.slice(), dims: [1, 3, 384, 384] } }, ['EMBEDDING']);
+      const fromShared = await runner.run({ PIXEL_VALUES: { data: shared, datatype: 'FP32' as const, dims: [1, 3, 384, 384] } }, ['EMBEDDING']);
+      const fromPlain = await runner.run({ PIXEL_VALUES: { data: plain.slice(), datatype: 'FP32' as const, dims: [1, 3, 384, 384] } }, ['EMBEDDING']);
       expect(Array.from(fromShared.EMBEDDING.data as Float32Array)).toEqual(Array.from(fromPlain.EMBEDDING.data as Float32Array));
       expect(maxAbsDiff(fromShared.EMBEDDING.data as Float32Array, reference.photos.pooler_output[0])).toBeLessThanOrEqual(1e-4);
       expect(shared.byteLength).toBe(plain.byteLength); // still ours: shared, not moved
@@ -48,10 +48,10 @@ describe('createThreadedOrtRunner', () => {
 
   it('keeps the process alive while a run is pending, and refuses runs after release', async () => {
     const runner = await createThreadedOrtRunner(options);
-    const out = await runner.run({ PIXEL_VALUES: { data: new Float32Array(3 * 384 * 384), dims: [1, 3, 384, 384] } }, ['EMBEDDING']);
+    const out = await runner.run({ PIXEL_VALUES: { data: new Float32Array(3 * 384 * 384), datatype: 'FP32' as const, dims: [1, 3, 384, 384] } }, ['EMBEDDING']);
     expect(out.EMBEDDING.data.length).toBe(64);
     await runner.release();
-    await expect(runner.run({ PIXEL_VALUES: { data: new Float32Array(3 * 384 * 384), dims: [1, 3, 384, 384] } }, ['EMBEDDING'])).rejects.toThrow(/released/);
+    await expect(runner.run({ PIXEL_VALUES: { data: new Float32Array(3 * 384 * 384), datatype: 'FP32' as const, dims: [1, 3, 384, 384] } }, ['EMBEDDING'])).rejects.toThrow(/released/);
   });
 
   it('reports a model that cannot load as a start-up error', async () => {

@@ -1,5 +1,5 @@
-import { attr, GraphBuilder, ONNX_ELEM_TYPE, type ValueInfoSpec } from '../../../gpu-backend/convert/onnx/graphBuilder';
-import { onnxProto } from '../../../gpu-backend/convert/onnx/onnxSchema';
+import { attr, GraphBuilder, ONNX_ELEM_TYPE, type ValueInfoSpec } from '../../../model-tools/convert/onnx/graphBuilder';
+import { onnxProto } from '../../../model-tools/convert/onnx/onnxSchema';
 
 const OPSET = 13;
 const IR_VERSION = 8;

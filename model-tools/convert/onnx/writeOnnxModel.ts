@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import protobuf from 'protobufjs';
-import { writeFully } from '../io/writeFully';
+import { writeFully } from '../../io/writeFully';
 import { ONNX_ELEM_TYPE, type GraphBuilder, type InitializerSpec, type ValueInfoSpec } from './graphBuilder';
 import { FIELD, onnxProto } from './onnxSchema';
 

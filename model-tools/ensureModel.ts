@@ -1,12 +1,12 @@
-import { DEFAULT_ATTENTION } from './siglip/cudaSelfAttention';
+import { DEFAULT_ATTENTION } from './convert/siglip/cudaSelfAttention';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readManifest } from '../hub/fetchManifest';
-import { fetchModel, type FetchProgress, type FetchResult } from '../hub/fetchModel';
-import { convertModel, type ConvertProgress, type Tower } from './convertModel';
-import { MODEL_NAMES } from './modelRepositoryWriter';
-import type { GraphFlavor } from './siglip/towerGraphs';
-import type { WeightDtype } from './tensor/weightTransforms';
+import { readManifest } from './hub/fetchManifest';
+import { fetchModel, type FetchProgress, type FetchResult } from './hub/fetchModel';
+import { convertModel, type ConvertProgress, type Tower } from './convert/convertModel';
+import { MODEL_NAMES } from '../shared/model-repository/modelNames';
+import type { GraphFlavor } from './convert/siglip/towerGraphs';
+import type { WeightDtype } from './convert/tensor/weightTransforms';
 
 /** Progress of {@link ensureModel}: a fetch, then a conversion. */
 export type EnsureProgress = ({ stage: 'fetch' } & FetchProgress) | ({ stage: 'convert' } & ConvertProgress);

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { writeFully } from '../io/writeFully';
+import { writeFully } from '../../io/writeFully';
 import type { SafetensorsDtype } from './safetensorsFile';
 
 /** A tensor to write: its bytes are produced only when its turn comes, so the whole file never sits in memory. */

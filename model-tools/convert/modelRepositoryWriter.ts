@@ -1,11 +1,10 @@
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { modelConfigSchema, type ModelConfigInput } from '../config/modelConfig';
+import { modelConfigSchema, type ModelConfigInput } from '../../shared/model-repository/modelConfig';
 import { ONNX_NAMES } from './siglip/towerGraphs';
+import { MODEL_NAMES, TENSOR_NAMES } from '../../shared/model-repository/modelNames';
 import type { TextTowerConfig, VisionTowerConfig } from './siglip/siglipConfig';
 
-/** Model names in the repository (the backend and the gateway route on these). */
-export const MODEL_NAMES = { vision: 'siglip_vision', text: 'siglip_text', embedImage: 'embed_image', embedText: 'embed_text' } as const;
 
 /** How a converted entry was made; recorded in config.json parameters so a reader can tell flavors apart. */
 export interface ConversionStamp {
@@ -45,8 +44,8 @@ export function visionModelConfig(v: VisionTowerConfig, stamp: ConversionStamp):
     name: MODEL_NAMES.vision,
     platform: 'onnxruntime_onnx',
     max_batch_size: MAX_BATCH,
-    input: [{ name: 'PIXEL_VALUES', data_type: 'TYPE_FP32', dims: [v.numChannels, v.imageSize, v.imageSize] }],
-    output: [{ name: 'EMBEDDING', data_type: 'TYPE_FP32', dims: [v.hiddenSize] }],
+    input: [{ name: TENSOR_NAMES.pixelValues, data_type: 'TYPE_FP32', dims: [v.numChannels, v.imageSize, v.imageSize] }],
+    output: [{ name: TENSOR_NAMES.embedding, data_type: 'TYPE_FP32', dims: [v.hiddenSize] }],
     dynamic_batching: batching(),
     instance_group: instanceGroup(stamp),
     parameters: {
@@ -64,8 +63,8 @@ export function textModelConfig(t: TextTowerConfig, stamp: ConversionStamp): Mod
     name: MODEL_NAMES.text,
     platform: 'onnxruntime_onnx',
     max_batch_size: MAX_BATCH,
-    input: [{ name: 'INPUT_IDS', data_type: 'TYPE_INT64', dims: [t.maxPositions] }],
-    output: [{ name: 'EMBEDDING', data_type: 'TYPE_FP32', dims: [t.projectionSize] }],
+    input: [{ name: TENSOR_NAMES.inputIds, data_type: 'TYPE_INT64', dims: [t.maxPositions] }],
+    output: [{ name: TENSOR_NAMES.embedding, data_type: 'TYPE_FP32', dims: [t.projectionSize] }],
     dynamic_batching: batching(),
     instance_group: [{ count: 1, kind: 'KIND_AUTO' }],
     parameters: {
@@ -89,9 +88,9 @@ export function pipelineModelConfig(name: string, target: string, dim: number): 
     name,
     platform: 'pipeline',
     max_batch_size: PIPELINE_MAX_BATCH,
-    input: [{ name: image ? 'INPUT_IMAGE' : 'INPUT_TEXT', data_type: 'TYPE_STRING', dims: [1] }],
-    output: [{ name: 'EMBEDDING', data_type: 'TYPE_FP32', dims: [dim] }],
-    parameters: image ? { default_base64_encoded: 'false', default_embed_model: target } : { default_embed_model: target },
+    input: [{ name: image ? TENSOR_NAMES.inputImage : TENSOR_NAMES.inputText, data_type: 'TYPE_STRING', dims: [1] }],
+    output: [{ name: TENSOR_NAMES.embedding, data_type: 'TYPE_FP32', dims: [dim] }],
+    parameters: image ? { pipeline: 'image', default_base64_encoded: 'false', default_embed_model: target } : { pipeline: 'text', default_embed_model: target },
   };
 }
 

@@ -1,10 +1,10 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUILTIN_CONFIGS } from '../configs/builtinConfigs';
-import { writeSafetensors, type SafetensorsWriteEntry } from '../safetensors/writeSafetensors';
-import { parseSiglipConfig } from '../siglip/siglipConfig';
-import { TOWER_PREFIX, textTensors, visionTensors, type TensorRole, type TowerTensor } from '../siglip/towerTensors';
-import { float32ToFloat16 } from '../tensor/halfFloat';
+import { BUILTIN_CONFIGS } from '../convert/configs/builtinConfigs';
+import { writeSafetensors, type SafetensorsWriteEntry } from '../convert/safetensors/writeSafetensors';
+import { parseSiglipConfig } from '../convert/siglip/siglipConfig';
+import { TOWER_PREFIX, textTensors, visionTensors, type TensorRole, type TowerTensor } from '../convert/siglip/towerTensors';
+import { float32ToFloat16 } from '../convert/tensor/halfFloat';
 import { fillUniform, hashString } from './seededUniform';
 
 /** Options of {@link synthModel}. */

@@ -1,6 +1,6 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
-import { writeFully } from '../convert/io/writeFully';
+import { writeFully } from '../io/writeFully';
 import { contentHasher, hashFilePrefix, type ExpectedHash } from './fileHash';
 import { HubFetchError } from './hubFetchError';
 
