@@ -8,6 +8,7 @@ import { benchOverload } from './overload';
 import { benchPerfClient } from './perfClient';
 import { benchValidateScoring } from './validateScoring';
 import { benchReliability } from './reliability';
+import { benchWorkers } from './workers';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   overload: benchOverload,
   perf: benchPerfClient,
   validate: benchValidateScoring,
+  workers: benchWorkers,
   reliability: benchReliability,
 };
 

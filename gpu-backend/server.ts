@@ -12,7 +12,7 @@ import { sendError, sendJson } from './http/respond';
 import { buildRouter, checkToken, type BackendContext } from './http/routes';
 import { OnnxModel } from './models/onnxModel';
 import type { ServedModel } from './models/types';
-import { createRunners, runtimeParameters } from './runtime/createRunners';
+import { createRunners, defaultRunnerFactory, runtimeParameters, type RunnerFactory } from './runtime/createRunners';
 import { Metrics } from './stats/metrics';
 import { MODEL_NAMES } from '../shared/model-repository/modelNames';
 import { nvidiaSmiSampler } from './stats/gpuMetrics';
@@ -50,8 +50,14 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** What the backend is built from besides its options: seams for tests. */
+export interface BackendDeps {
+  /** Opens model instances (default: the production threaded ONNX Runtime runner). */
+  createRunner?: RunnerFactory;
+}
+
 /** Loads the model repository, warms every model up, and serves the KServe v2 API. */
-export async function startBackend(input: BackendOptionsInput = {}, logger?: Logger): Promise<Backend> {
+export async function startBackend(input: BackendOptionsInput = {}, logger?: Logger, deps: BackendDeps = {}): Promise<Backend> {
   const options = backendOptionsSchema.parse(input);
   const log = logger ?? createLogger({ level: options.logLevel }).child({ service: 'backend' });
   const metrics = new Metrics(nvidiaSmiSampler(options.nvidiaSmi));
@@ -123,7 +129,7 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
 
   const decoders = createDecoders(options);
   try {
-    await loadModels(options, models, metrics, decoders, log);
+    await loadModels(options, models, metrics, decoders, log, deps.createRunner ?? defaultRunnerFactory(options.threadedRuntime));
     for (const m of models.values()) await m.warmup();
   } catch (err) {
     server.closeAllConnections();
@@ -188,14 +194,14 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
 }
 
 /** Loads every model of the repository: ONNX models first, since pipelines wrap them. */
-async function loadModels(options: BackendOptions, models: Map<string, ServedModel>, metrics: Metrics, decoders: Decoders, log: Logger): Promise<void> {
+async function loadModels(options: BackendOptions, models: Map<string, ServedModel>, metrics: Metrics, decoders: Decoders, log: Logger, createRunner: RunnerFactory): Promise<void> {
   const entries = await loadModelRepository(options.modelRepository);
   const order = (e: RepositoryEntry) => (e.config.platform === 'onnxruntime_onnx' ? 0 : 1);
   for (const entry of [...entries].sort((a, b) => order(a) - order(b))) {
     const telemetry = new ModelTelemetry(metrics, entry.name, entry.version);
     if (entry.config.platform === 'onnxruntime_onnx') {
       const params = runtimeParameters(entry, { providers: options.providers, strict: options.strictProvider });
-      const runners = await createRunners(entry, params, (msg) => log.warn({ model: entry.name }, msg), options.threadedRuntime, {
+      const runners = await createRunners(entry, params, (msg) => log.warn({ model: entry.name }, msg), createRunner, {
         onCrash: (message) => log.error({ model: entry.name, error: message }, 'model instance crashed; reloading it (not ready until it is back)'),
         onRestored: () => log.info({ model: entry.name }, 'model instance reloaded; serving again'),
         onRestoreFailed: (message, retryInMs) => log.error({ model: entry.name, error: message, retryInMs }, 'model instance failed to reload'),

@@ -30,35 +30,46 @@ export function runtimeParameters(entry: RepositoryEntry, overrides: { providers
   };
 }
 
+/** Opens one model instance: the seam tests use to wrap the production runner (e.g. to hold its runs at a gate). */
+export type RunnerFactory = (options: OrtRunnerOptions, events: ThreadedRunnerEvents) => Promise<ModelRunner>;
+
+/**
+ * The production factory: each instance in a thread of its own (onnxruntime-node computes synchronously on the
+ * calling thread, so the event loop keeps reading, decoding and batching while a batch runs), or in-process.
+ */
+export function defaultRunnerFactory(threaded: boolean): RunnerFactory {
+  return threaded ? (o, events) => createThreadedOrtRunner(o, events) : (o) => createOrtRunner(o);
+}
+
 /** Opens one session per instance_group count for an ONNX model. */
 export async function createRunners(
   entry: RepositoryEntry,
   params: RuntimeParameters,
   onFallback: (msg: string) => void,
-  threaded = true,
+  create: RunnerFactory,
   events: ThreadedRunnerEvents = {},
 ): Promise<ModelRunner[]> {
-  // onnxruntime-node computes synchronously on the calling thread: each instance gets a thread of its own so
-  // the event loop keeps reading, decoding and batching requests while a batch runs.
-  const create = threaded ? (o: OrtRunnerOptions) => createThreadedOrtRunner(o, events) : createOrtRunner;
   const count = entry.config.instance_group.reduce((n, g) => n + g.count, 0);
   const runners: ModelRunner[] = [];
   let fallbackLogged = false;
   for (let i = 0; i < count; i++) {
     runners.push(
-      await create({
-        modelPath: join(entry.versionDir, 'model.onnx'),
-        providers: params.providers,
-        strictProvider: params.strict,
-        inputNames: params.inputNames,
-        outputNames: params.outputNames,
-        deviceId: params.deviceId,
-        intraOpThreads: params.intraOpThreads,
-        onFallback: (msg) => {
-          if (!fallbackLogged) onFallback(msg);
-          fallbackLogged = true;
+      await create(
+        {
+          modelPath: join(entry.versionDir, 'model.onnx'),
+          providers: params.providers,
+          strictProvider: params.strict,
+          inputNames: params.inputNames,
+          outputNames: params.outputNames,
+          deviceId: params.deviceId,
+          intraOpThreads: params.intraOpThreads,
+          onFallback: (msg) => {
+            if (!fallbackLogged) onFallback(msg);
+            fallbackLogged = true;
+          },
         },
-      }),
+        events,
+      ),
     );
   }
   return runners;

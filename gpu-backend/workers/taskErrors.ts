@@ -8,7 +8,7 @@ export interface SerializedTaskError {
   reason: string;
 }
 
-/** An InferenceError keeps its code; anything else is an INTERNAL error that names the task. */
+/** An InferenceError keeps its code (also one rebuilt from another thread); anything else is INTERNAL, naming the task. */
 export function toTaskError(err: unknown, kind: string): InferenceError {
   if (err instanceof InferenceError) return err;
   const message = err instanceof Error ? err.message : String(err);

@@ -1,20 +1,40 @@
-/** A fixed pool of worker threads running named tasks, with zero-copy ArrayBuffer transfer both ways. */
+/**
+ * The one worker-thread primitive: a fixed pool of threads running named tasks from a tasks module, with
+ * zero-copy transfer both ways, a bounded queue served fairly between groups (requests), cancellation of tasks
+ * not yet started, an optional per-thread `init` (a loaded model), and respawn of a thread that dies.
+ *
+ * Used for the decode/preprocess pool and for each ONNX Runtime instance (a pool of one whose init opens the
+ * session). piscina measured no faster (bench suite `workers`) and would abort a running task by terminating its
+ * thread and keep abortable tasks out of a custom queue, which breaks queued-only cancellation and fairness.
+ */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InferenceError } from '../../shared/errors';
 import { CancelledError } from '../batching/dynamicBatcher';
 import type { TASKS, TaskPayload, TaskResult, TaskTable } from './tasks';
 import { deserializeTaskError } from './taskErrors';
-import type { ReplyMessage, TaskMessage, WorkerInit } from './workerThread';
+import type { FromWorker, TaskMessage, WorkerInit } from './workerThread';
+
+/** What a pool reports about its threads. */
+export interface WorkerPoolEvents {
+  /** A thread died (not closed by the pool); a replacement is being started. */
+  onCrash?(message: string): void;
+  /** A replacement thread finished its init and serves again. */
+  onRestored?(): void;
+  /** A replacement's init failed; another attempt follows after `retryInMs`. */
+  onRestoreFailed?(message: string, retryInMs: number): void;
+}
 
 /** Options of a WorkerPool; all optional. */
-export interface WorkerPoolOptions {
+export interface WorkerPoolOptions extends WorkerPoolEvents {
   /** Worker threads (default: os.availableParallelism()). */
   size?: number;
   /** Tasks waiting for a free worker beyond which run() answers UNAVAILABLE at once (default 1024). */
   maxQueue?: number;
-  /** The tasks module the workers load (default: ./tasks.ts); it must export `TASKS`. */
+  /** The tasks module the workers load (default: ./tasks.ts); it must export `TASKS`, and may export `init`. */
   tasksModule?: URL;
+  /** Passed to the tasks module's `init` in each thread before it serves (e.g. the model to open). */
+  init?: unknown;
 }
 
 /** Per-task options of `run`. */
@@ -40,19 +60,27 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Its init is done and it takes tasks. */
+  ready: boolean;
   job?: Job;
   /** Set by the 'error' event, which comes before 'exit' when a task throws outside its promise. */
   crash?: Error;
 }
 
-const ENTRY = new URL('./workerEntry.mjs', import.meta.url);
 const DEFAULT_TASKS = new URL('./tasks.ts', import.meta.url);
+// Source (tests, tsx): a plain-JavaScript entry registers tsx in the thread; built (dist/): the compiled thread.
+const ENTRY = import.meta.url.endsWith('.ts') ? new URL('./workerEntry.mjs', import.meta.url) : new URL('./workerThread.js', import.meta.url);
 
 /** Runs tasks from a tasks table in worker threads; `T` is that table's type. */
 export class WorkerPool<T extends TaskTable = typeof TASKS> {
   readonly size: number;
+  /** Tasks started so far (each a task that a worker ran or is running). */
+  started = 0;
+  /** Resolves with the first thread's init result once every thread is ready; rejects if an init fails. */
+  readonly ready: Promise<unknown>;
   private readonly maxQueue: number;
-  private readonly init: WorkerInit;
+  private readonly workerInit: WorkerInit;
+  private readonly events: WorkerPoolEvents;
   private readonly slots: Slot[] = [];
   /** Waiting tasks per group, groups in the order they will be served. */
   private readonly lines = new Map<object, Job[]>();
@@ -66,8 +94,27 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
     this.maxQueue = options.maxQueue ?? 1024;
     if (!Number.isInteger(this.size) || this.size < 1) throw new Error(`WorkerPool size must be a positive integer, got ${this.size}`);
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) throw new Error(`WorkerPool maxQueue must be a non-negative integer, got ${this.maxQueue}`);
-    this.init = { tasksModule: (options.tasksModule ?? DEFAULT_TASKS).href };
-    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+    this.workerInit = { tasksModule: (options.tasksModule ?? DEFAULT_TASKS).href, init: options.init };
+    this.events = options;
+    const inits: Promise<unknown>[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const { slot, initialized } = this.spawn();
+      this.slots.push(slot);
+      inits.push(initialized);
+    }
+    this.ready = Promise.all(inits).then((results) => results[0]);
+    // A pool whose owner never awaits `ready` must not crash the process with an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  /** Every thread is ready (none is being replaced). */
+  get healthy(): boolean {
+    return !this.closed && this.slots.every((s) => s.ready);
+  }
+
+  /** Tasks waiting for a worker. */
+  get queued(): number {
+    return this.waitingJobs;
   }
 
   /**
@@ -77,7 +124,7 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
   run<K extends keyof T & string>(kind: K, payload: TaskPayload<T, K>, transfer: Transferable[] = [], options: RunOptions = {}): Promise<TaskResult<T, K>> {
     if (this.closed) return Promise.reject(new InferenceError('UNAVAILABLE', 'worker pool is closed'));
     if (options.signal?.aborted) return Promise.reject(new CancelledError());
-    const free = this.slots.find((s) => !s.job);
+    const free = this.slots.find((s) => s.ready && !s.job);
     if (!free && this.waitingJobs >= this.maxQueue) {
       return Promise.reject(new InferenceError('UNAVAILABLE', `worker pool queue is full (${this.maxQueue} tasks waiting)`, 'queue_full'));
     }
@@ -88,16 +135,26 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
       if (line) line.push(job);
       else this.lines.set(job.group, [job]);
       this.waitingJobs++;
+      // Waiting work keeps the process alive, as running work does.
+      for (const s of this.slots) s.worker.ref();
       options.signal?.addEventListener('abort', () => this.drop(job), { once: true });
     });
   }
 
-  /** Tasks started so far (each a task that a worker ran or is running). */
-  started = 0;
+  /** Ends thread `i` abruptly, as a crash would (fault injection): it is replaced like a crashed one. */
+  async kill(i = 0): Promise<void> {
+    await this.slots[i]?.worker.terminate();
+  }
 
-  /** Tasks waiting for a worker. */
-  get queued(): number {
-    return this.waitingJobs;
+  /** Rejects waiting tasks, lets running ones finish, then stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (let job = this.nextJob(); job; job = this.nextJob()) job.reject(new InferenceError('UNAVAILABLE', 'worker pool is closed'));
+    while (this.slots.some((s) => s.job)) await new Promise<void>((r) => this.idle.push(r));
+    // Held while they stop, so that whoever awaits close() sees it finish.
+    for (const s of this.slots) s.worker.ref();
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
   // A task whose request was abandoned, still waiting: it never runs.
@@ -123,29 +180,39 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
     return undefined;
   }
 
-  /** Rejects waiting tasks, lets running ones finish, then stops the workers. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (let job = this.nextJob(); job; job = this.nextJob()) job.reject(new InferenceError('UNAVAILABLE', 'worker pool is closed'));
-    while (this.slots.some((s) => s.job)) await new Promise<void>((r) => this.idle.push(r));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-  }
-
-  private spawn(): Slot {
+  private spawn(): { slot: Slot; initialized: Promise<unknown> } {
     // Empty execArgv: the entry registers tsx itself, whatever loader flags the parent was started with.
-    const worker = new Worker(ENTRY, { workerData: this.init, execArgv: [] });
-    const slot: Slot = { worker };
-    worker.on('message', (reply: ReplyMessage) => this.finish(slot, reply));
+    const worker = new Worker(ENTRY, { workerData: this.workerInit, execArgv: [] });
+    const slot: Slot = { worker, ready: false };
+    let settleInit!: { resolve: (v: unknown) => void; reject: (e: Error) => void };
+    const initialized = new Promise<unknown>((resolve, reject) => (settleInit = { resolve, reject }));
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        slot.ready = true;
+        settleInit.resolve(m.result);
+        this.dispatch();
+      } else if (m.type === 'init-error') {
+        settleInit.reject(deserializeTaskError(m.error));
+        void worker.terminate();
+      } else this.finish(slot, m);
+    });
     worker.on('messageerror', (err) => this.fail(slot, new InferenceError('INTERNAL', `task reply could not be read: ${err.message}`)));
-    worker.on('error', (err) => { slot.crash = err; });
-    worker.on('exit', (code) => this.onExit(slot, code));
-    return slot;
+    worker.on('error', (err) => {
+      slot.crash = err;
+    });
+    worker.on('exit', (code) => {
+      settleInit.reject(new Error(`worker thread exited with code ${code} before it was ready${slot.crash ? `: ${slot.crash.message}` : ''}`));
+      this.onExit(slot, code);
+    });
+    // A thread keeps the process alive while it starts (someone awaits `ready`) and while it has work; idle, it
+    // does not (see dispatch).
+    return { slot, initialized };
   }
 
   private start(slot: Slot, job: Job): void {
     slot.job = job;
     this.started++;
+    slot.worker.ref();
     const message: TaskMessage = { id: job.id, kind: job.kind, payload: job.payload };
     try {
       slot.worker.postMessage(message, job.transfer as never);
@@ -157,7 +224,7 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
     }
   }
 
-  private finish(slot: Slot, reply: ReplyMessage): void {
+  private finish(slot: Slot, reply: Extract<FromWorker, { type: 'reply' }>): void {
     const job = slot.job;
     if (!job || job.id !== reply.id) return;
     slot.job = undefined;
@@ -176,21 +243,41 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
   private onExit(slot: Slot, code: number): void {
     const i = this.slots.indexOf(slot);
     const job = slot.job;
+    const wasReady = slot.ready;
     slot.job = undefined;
-    if (job) {
-      const why = slot.crash ? slot.crash.message : `exit code ${code}`;
-      job.reject(new InferenceError('INTERNAL', `worker crashed while running task '${job.kind}': ${why}`, 'worker_crash'));
+    slot.ready = false;
+    const why = slot.crash ? slot.crash.message : `exit code ${code}`;
+    if (job) job.reject(new InferenceError('INTERNAL', `worker crashed while running task '${job.kind}': ${why}`, 'worker_crash'));
+    if (this.closed || i < 0) return this.dispatch();
+    // A thread that never got ready failed its init: the caller of `ready` (or the restore loop) handles it.
+    if (!wasReady) return;
+    this.events.onCrash?.(`worker thread died (${why})`);
+    void this.replace(i);
+  }
+
+  // Starts a replacement for slot i, retrying its init with backoff; tasks wait in the queue meanwhile.
+  private async replace(i: number): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      const { slot, initialized } = this.spawn();
+      this.slots[i] = slot;
+      try {
+        await initialized;
+        this.events.onRestored?.();
+        return;
+      } catch (err) {
+        const retryInMs = Math.min(30_000, 500 * 2 ** attempt);
+        this.events.onRestoreFailed?.((err as Error).message, retryInMs);
+        await new Promise((r) => setTimeout(r, retryInMs).unref());
+      }
     }
-    if (this.closed) { this.dispatch(); return; }
-    if (i >= 0) this.slots[i] = this.spawn();
-    this.dispatch();
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.waitingJobs === 0) break;
-      if (!slot.job) this.start(slot, this.nextJob()!);
+      if (slot.ready && !slot.job) this.start(slot, this.nextJob()!);
     }
+    if (this.waitingJobs === 0) for (const s of this.slots) if (s.ready && !s.job) s.worker.unref();
     if (!this.slots.some((s) => s.job)) for (const wake of this.idle.splice(0)) wake();
   }
 }

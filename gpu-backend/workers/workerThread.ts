@@ -1,4 +1,7 @@
-/** The worker side of WorkerPool: loads a tasks module and answers each `{id, kind, payload}` message. */
+/**
+ * The thread side of WorkerPool: loads a tasks module, runs its `init` (if any) once, reports ready, then answers
+ * each `{id, kind, payload}` message with the task's result (and its transfer list) or its error.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceError } from '../../shared/errors';
 import type { TaskTable } from './tasks';
@@ -11,37 +14,47 @@ export interface TaskMessage {
   payload: unknown;
 }
 
-/** A reply to the pool. */
-export type ReplyMessage =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: ReturnType<typeof serializeTaskError> };
+/** What a thread sends the pool: its init outcome, then one reply per task. */
+export type FromWorker =
+  | { type: 'ready'; result: unknown }
+  | { type: 'init-error'; error: ReturnType<typeof serializeTaskError> }
+  | { type: 'reply'; id: number; ok: true; result: unknown }
+  | { type: 'reply'; id: number; ok: false; error: ReturnType<typeof serializeTaskError> };
 
 /** What the pool passes to each worker. */
 export interface WorkerInit {
-  /** file: URL of the tasks module; it must export `TASKS`. */
+  /** file: URL of the tasks module; it must export `TASKS`, and may export `init(data)`. */
   tasksModule: string;
+  init?: unknown;
 }
 
 const port = parentPort!;
-const { tasksModule } = workerData as WorkerInit;
-const { TASKS } = (await import(tasksModule)) as { TASKS: TaskTable };
+const { tasksModule, init } = workerData as WorkerInit;
+const tasks = (await import(tasksModule)) as { TASKS: TaskTable; init?: (data: unknown) => unknown };
+const { TASKS } = tasks;
+
+try {
+  port.postMessage({ type: 'ready', result: tasks.init ? await tasks.init(init) : undefined } satisfies FromWorker);
+} catch (err) {
+  port.postMessage({ type: 'init-error', error: serializeTaskError(err, 'init') } satisfies FromWorker);
+}
 
 port.on('message', async ({ id, kind, payload }: TaskMessage) => {
-  let reply: ReplyMessage;
+  let reply: FromWorker;
   let transfer: ArrayBuffer[] = [];
   try {
     const handler = Object.hasOwn(TASKS, kind) ? TASKS[kind] : undefined;
     if (!handler) throw new InferenceError('INTERNAL', `unknown task kind '${kind}'`);
     const out = await handler(payload);
-    reply = { id, ok: true, result: out.result };
+    reply = { type: 'reply', id, ok: true, result: out.result };
     transfer = out.transfer ?? [];
   } catch (err) {
-    reply = { id, ok: false, error: serializeTaskError(err, kind) };
+    reply = { type: 'reply', id, ok: false, error: serializeTaskError(err, kind) };
   }
   try {
     port.postMessage(reply, transfer);
   } catch (err) {
     // A result that cannot be cloned (a function, say) is the task's bug; report it instead of hanging the caller.
-    port.postMessage({ id, ok: false, error: serializeTaskError(err, kind) } satisfies ReplyMessage);
+    port.postMessage({ type: 'reply', id, ok: false, error: serializeTaskError(err, kind) } satisfies FromWorker);
   }
 });

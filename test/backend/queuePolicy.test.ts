@@ -1,22 +1,14 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { OrtRunnerOptions } from '../../gpu-backend/runtime/ortRunner';
 import { startBackend } from '../../gpu-backend/server';
 import type { OnnxModel } from '../../gpu-backend/models/onnxModel';
 import { maxAbsDiff } from '../helpers/fixtures';
 import { captureLogger } from '../helpers/logCapture';
 import { trackRequests, TEST_REQUEST_HEADER } from '../helpers/requestTracker';
-import { runnerGate } from '../helpers/runnerGate';
+import { gatedRunner, runnerGate } from '../helpers/runnerGate';
 import { TempRepository, type RawModelConfig } from '../helpers/tempRepository';
 import { inferImage, knownImages, modelStats } from '../helpers/visionRequests';
 
-// Every session the backend opens is the real onnxruntime one, wrapped so the test can hold executions at a
-// gate: "the instance is busy" then holds for exactly as long as the test needs, on any machine.
-vi.mock('../../gpu-backend/runtime/ortRunner', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../gpu-backend/runtime/ortRunner')>();
-  const { runnerGate: gate } = await import('../helpers/runnerGate');
-  return { ...real, createOrtRunner: async (o: OrtRunnerOptions) => gate.wrap(await real.createOrtRunner(o)) };
-});
 
 const WAIT = { timeout: 20_000, interval: 10 };
 
@@ -53,8 +45,8 @@ function batching(opts: {
 async function startWith(edit: (c: RawModelConfig) => void, logger = pino({ level: 'silent' })) {
   const repo = await TempRepository.create();
   await repo.addModel('siglip_vision', edit);
-  // In-process runtime: the gate mocks ortRunner in this thread, which a threaded instance would not see.
-  const backend = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: false }, logger);
+  // The production threaded runner, wrapped by the gate (an injected factory, not a mock).
+  const backend = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: true }, logger, { createRunner: gatedRunner });
   const model = backend.models.get('siglip_vision') as OnnxModel;
   return {
     backend,

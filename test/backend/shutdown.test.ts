@@ -2,23 +2,15 @@ import { connect } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OnnxModel } from '../../gpu-backend/models/onnxModel';
-import type { OrtRunnerOptions } from '../../gpu-backend/runtime/ortRunner';
 import { startBackend } from '../../gpu-backend/server';
 import { jsonPixelRequest } from '../helpers/backend';
 import { spawnBackend, type BackendProcess } from '../helpers/backendProcess';
 import { maxAbsDiff } from '../helpers/fixtures';
-import { runnerGate } from '../helpers/runnerGate';
+import { gatedRunner, runnerGate } from '../helpers/runnerGate';
 import { TempRepository } from '../helpers/tempRepository';
 import { rawPost } from '../helpers/rawPost';
 import { inferImage, knownImages, modelStats, visionBinaryRequest } from '../helpers/visionRequests';
 
-// In-process backends get real onnxruntime sessions behind a gate, so "work in flight" is held, not raced.
-// (The spawned CLI process below is not affected by this mock.)
-vi.mock('../../gpu-backend/runtime/ortRunner', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../gpu-backend/runtime/ortRunner')>();
-  const { runnerGate: gate } = await import('../helpers/runnerGate');
-  return { ...real, createOrtRunner: async (o: OrtRunnerOptions) => gate.wrap(await real.createOrtRunner(o)) };
-});
 
 const WAIT = { timeout: 30_000, interval: 5 };
 const REQUESTS = 20;
@@ -55,8 +47,8 @@ function expectCorrect(results: Array<{ k: number; status: number; embedding?: A
 
 describe('Backend.close (what SIGTERM runs)', () => {
   it('refuses new connections at once, finishes every accepted request, then resolves', async () => {
-    // In-process runtime: the gate mocks ortRunner in this thread, which a threaded instance would not see.
-    const backend = await startBackend({ port: 0, metricsPort: false, providers: ['cpu'], workers: 1, threadedRuntime: false }, pino({ level: 'silent' }));
+    // The production threaded runner, wrapped by the gate (an injected factory, not a mock).
+    const backend = await startBackend({ port: 0, metricsPort: false, providers: ['cpu'], workers: 1, threadedRuntime: true }, pino({ level: 'silent' }), { createRunner: gatedRunner });
     const model = backend.models.get('siglip_vision') as OnnxModel;
     try {
       runnerGate.close();

@@ -1,4 +1,5 @@
 import type { ModelRunner } from '../../gpu-backend/runtime/types';
+import { defaultRunnerFactory, type RunnerFactory } from '../../gpu-backend/runtime/createRunners';
 
 /**
  * Holds model executions at a gate so a test can keep every instance busy for exactly as long as it wants:
@@ -48,10 +49,17 @@ export class RunnerGate {
           gate.busyRunners.delete(id);
         }
       },
+      get healthy() {
+        return runner.healthy;
+      },
+      kill: runner.kill?.bind(runner),
       release: () => runner.release(),
     };
   }
 }
 
-/** The gate shared by a test file and its vi.mock of the runtime (one module instance per test file). */
+/** The gate of a test file (one module instance per test file). */
 export const runnerGate = new RunnerGate();
+
+/** The production runner (threaded: an ONNX Runtime session in its own worker thread), behind `runnerGate`. */
+export const gatedRunner: RunnerFactory = async (options, events) => runnerGate.wrap(await defaultRunnerFactory(true)(options, events));

@@ -5,18 +5,12 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { OrtRunnerOptions } from '../../gpu-backend/runtime/ortRunner';
 import { startBackend, type Backend } from '../../gpu-backend/server';
 import { startTestBackend } from '../helpers/backend';
 import { captureLogger } from '../helpers/logCapture';
-import { runnerGate } from '../helpers/runnerGate';
+import { gatedRunner, runnerGate } from '../helpers/runnerGate';
 import { TempRepository } from '../helpers/tempRepository';
 
-vi.mock('../../gpu-backend/runtime/ortRunner', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../gpu-backend/runtime/ortRunner')>();
-  const { runnerGate: gate } = await import('../helpers/runnerGate');
-  return { ...real, createOrtRunner: async (o: OrtRunnerOptions) => gate.wrap(await real.createOrtRunner(o)) };
-});
 
 const ids = (first: number) => [first, ...new Array(63).fill(1)];
 const post = (url: string, data: number[]) =>
@@ -58,7 +52,7 @@ describe('a batch that fails', () => {
       c.dynamic_batching.max_queue_delay_microseconds = 0;
       c.dynamic_batching.preferred_batch_size = [];
     });
-    backend = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: false }, logger);
+    backend = await startBackend({ port: 0, metricsPort: false, modelRepository: repo.dir, providers: ['cpu'], workers: 1, threadedRuntime: true }, logger, { createRunner: gatedRunner });
   });
   afterAll(async () => {
     runnerGate.open();

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CancelledError } from '../../gpu-backend/batching/dynamicBatcher';
 import { InferenceError } from '../../shared/errors';
 import { WorkerPool } from '../../gpu-backend/workers/workerPool';
 import { runTaskInline } from '../../gpu-backend/workers/runTaskInline';
@@ -11,9 +12,11 @@ import { TASKS as TEST_TASKS } from './fixtures/testTasks';
 const TEST_TASKS_MODULE = new URL('./fixtures/testTasks.ts', import.meta.url);
 const pools: WorkerPool<any>[] = [];
 
-function testPool(options: { size?: number; maxQueue?: number } = {}): WorkerPool<typeof TEST_TASKS> {
+/** A pool of the test tasks, once its threads are ready. */
+async function testPool(options: { size?: number; maxQueue?: number } = {}): Promise<WorkerPool<typeof TEST_TASKS>> {
   const pool = new WorkerPool<typeof TEST_TASKS>({ size: 1, ...options, tasksModule: TEST_TASKS_MODULE });
   pools.push(pool);
+  await pool.ready;
   return pool;
 }
 
@@ -38,7 +41,7 @@ afterEach(async () => {
 
 describe('WorkerPool', () => {
   it('runs tasks in worker threads, not on the caller', async () => {
-    const pool = testPool({ size: 2 });
+    const pool = await testPool({ size: 2 });
     const ids = await Promise.all([pool.run('threadId', undefined), pool.run('threadId', undefined)]);
     for (const id of ids) expect(id).not.toBe(threadId);
   });
@@ -51,7 +54,7 @@ describe('WorkerPool', () => {
   });
 
   it('transfers buffers without copying, both ways', async () => {
-    const pool = testPool();
+    const pool = await testPool();
     const buffer = new Uint8Array([1, 2, 3, 4]).buffer;
     const reply = pool.run('echoBuffer', buffer, [buffer]);
     expect(buffer.byteLength).toBe(0); // detached: it now belongs to the worker
@@ -63,6 +66,7 @@ describe('WorkerPool', () => {
   it('decodes a JSON infer request in a worker, moving the body in and the typed arrays out', async () => {
     const pool = new WorkerPool({ size: 1 });
     pools.push(pool);
+    await pool.ready;
     const body = new TextEncoder().encode('{"id":"r","inputs":[{"name":"x","datatype":"FP32","shape":[2],"data":[0.1,2]}]}');
     const decoded = pool.run('decodeJsonInferRequest', body.buffer, [body.buffer]);
     expect(body.byteLength).toBe(0);
@@ -72,7 +76,7 @@ describe('WorkerPool', () => {
   });
 
   it('returns an InferenceError thrown by a task with its code and message', async () => {
-    const pool = testPool();
+    const pool = await testPool();
     const e = await rejection(pool.run('fail', { code: 'NOT_FOUND', message: 'no such thing' }));
     expect([e.code, e.message]).toEqual(['NOT_FOUND', 'no such thing']);
     const plain = await rejection(pool.run('failPlain', 'oops'));
@@ -84,7 +88,7 @@ describe('WorkerPool', () => {
   });
 
   it.each(['crash', 'exit'] as const)('rejects the task of a worker that dies (%s) and replaces the worker', async (kind) => {
-    const pool = testPool();
+    const pool = await testPool();
     const before = await pool.run('threadId', undefined);
     const e = await rejection(kind === 'crash' ? pool.run('crash', undefined) : pool.run('exit', 3));
     expect(e.code).toBe('INTERNAL');
@@ -95,7 +99,7 @@ describe('WorkerPool', () => {
   });
 
   it('queues tasks while every worker is busy and answers UNAVAILABLE past maxQueue', async () => {
-    const pool = testPool({ size: 1, maxQueue: 1 });
+    const pool = await testPool({ size: 1, maxQueue: 1 });
     const { cell, release } = gate();
     const held = pool.run('holdUntilReleased', cell);
     const waiting = pool.run('threadId', undefined);
@@ -108,7 +112,7 @@ describe('WorkerPool', () => {
   });
 
   it('close() rejects queued tasks, lets the running one finish, then refuses new ones', async () => {
-    const pool = testPool({ size: 1 });
+    const pool = await testPool({ size: 1 });
     const { cell, release } = gate();
     const running = pool.run('holdUntilReleased', cell);
     const queued = pool.run('threadId', undefined);
@@ -119,6 +123,78 @@ describe('WorkerPool', () => {
     expect(await running).toBe('released');
     await closing;
     expect((await rejection(pool.run('threadId', undefined))).code).toBe('UNAVAILABLE');
+  });
+});
+
+describe('WorkerPool: one primitive for the decode pool and the model instance threads', () => {
+  it("runs the tasks module's init once per thread before any task, and resolves `ready` with its result", async () => {
+    const pool = new WorkerPool<typeof TEST_TASKS>({ size: 2, tasksModule: TEST_TASKS_MODULE, init: { value: 'model-a' } });
+    pools.push(pool);
+    // A task sent before the threads are ready waits for them.
+    const early = pool.run('initData', undefined);
+    expect(await pool.ready).toMatch(/^init model-a on thread \d+$/);
+    expect(await early).toMatchObject({ data: { value: 'model-a' }, inits: 1 });
+    expect(pool.healthy).toBe(true);
+  });
+
+  it('rejects `ready` with the init error, in the error shape of tasks', async () => {
+    const pool = new WorkerPool<typeof TEST_TASKS>({ size: 1, tasksModule: TEST_TASKS_MODULE, init: { fail: 'no such model file' } });
+    pools.push(pool);
+    await expect(pool.ready).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'no such model file' });
+    expect(pool.healthy).toBe(false);
+  });
+
+  it('replaces a thread that dies, runs its init again, reports both, and is not healthy meanwhile', async () => {
+    const events: string[] = [];
+    const pool = new WorkerPool<typeof TEST_TASKS>({
+      size: 1,
+      tasksModule: TEST_TASKS_MODULE,
+      init: { value: 'model-b' },
+      onCrash: (m) => events.push(`crash: ${m}`),
+      onRestored: () => events.push('restored'),
+    });
+    pools.push(pool);
+    await pool.ready;
+    const before = await pool.run('initData', undefined);
+    await pool.kill(0);
+    await vi.waitFor(() => expect(events).toContain('restored'), { timeout: 20_000 });
+    expect(events[0]).toMatch(/^crash: worker thread died/);
+    expect(pool.healthy).toBe(true);
+    const after = await pool.run('initData', undefined);
+    expect(after).toMatchObject({ data: { value: 'model-b' }, inits: 1 });
+    expect(after.thread).not.toBe(before.thread);
+  });
+
+  it("serves groups in turn: one group's many waiting tasks do not hold back another group's one", async () => {
+    const pool = await testPool({ size: 1 });
+    const { cell, release } = gate();
+    const held = pool.run('holdUntilReleased', cell);
+    const order: string[] = [];
+    const heavy = {};
+    const light = {};
+    const tasks = [
+      ...[1, 2, 3].map((i) => pool.run('threadId', undefined, [], { group: heavy }).then(() => order.push(`heavy ${i}`))),
+      pool.run('threadId', undefined, [], { group: light }).then(() => order.push('light')),
+    ];
+    release();
+    await held;
+    await Promise.all(tasks);
+    expect(order).toEqual(['heavy 1', 'light', 'heavy 2', 'heavy 3']);
+  });
+
+  it('drops a waiting task whose signal aborts (CancelledError), and lets a running one finish', async () => {
+    const pool = await testPool({ size: 1 });
+    const { cell, release } = gate();
+    const gone = new AbortController();
+    const running = pool.run('holdUntilReleased', cell, [], { signal: gone.signal });
+    const waiting = pool.run('threadId', undefined, [], { signal: gone.signal });
+    const startedBefore = pool.started;
+    gone.abort();
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError);
+    release();
+    expect(await running).toBe('released');
+    expect(pool.started).toBe(startedBefore);
+    expect(pool.queued).toBe(0);
   });
 });
 
