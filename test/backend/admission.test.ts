@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../../gpu-backend/batching/dynamicBatcher';
-import { ByteBudget } from '../../gpu-backend/http/byteBudget';
+import { ByteBudget } from '../../gpu-backend/http/body/byteBudget';
 import type { Backend } from '../../gpu-backend/server';
 import { jsonPixelRequest, startTestBackend } from '../helpers/backend';
 import { maxAbsDiff } from '../helpers/fixtures';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_TOKEN_HEADER } from '../../gpu-backend/http/routes';
+import { GATEWAY_TOKEN_HEADER } from '../../shared/protocol';
 import type { Backend } from '../../gpu-backend/server';
 import { startTestBackend } from '../helpers/backend';
 import { readError } from '../helpers/errorResponse';

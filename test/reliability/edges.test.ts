@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { isAllowedImageUrl } from '../../gpu-backend/http/embeddingsRoute';
+import { isAllowedImageUrl } from '../../gpu-backend/http/routes/embeddingsRoute';
 import { SiglipTokenizer } from '../../gpu-backend/models/text/siglipTokenizer';
 import { startBackend, type Backend } from '../../gpu-backend/server';
 import { captureLogger } from '../helpers/logCapture';

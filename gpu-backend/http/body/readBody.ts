@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { InferenceError, invalidArgument } from '../../shared/errors';
-import type { BodyBufferPool } from '../../shared/http/bodyBufferPool';
-import { CancelledError } from '../batching/dynamicBatcher';
+import { InferenceError, invalidArgument } from '../../../shared/errors';
+import type { BodyBufferPool } from '../../../shared/http/bodyBufferPool';
+import { CancelledError } from '../../batching/dynamicBatcher';
 import type { BodyReader, ByteBudget } from './byteBudget';
 
 /** A body read whole, holding its share of the admission budget until `release()`. */

@@ -1,14 +1,14 @@
-import { InferenceError, invalidArgument, unavailable } from '../../shared/errors';
-import { parseEmbeddingsBody, type EmbeddingItem } from '../../shared/schemas/embeddingsRequest';
-import { checkBodyContentType } from '../../shared/contract/contentType';
-import { PipelineModel } from '../models/pipelineModel';
-import { CancelledError } from '../batching/dynamicBatcher';
-import { imageBytes } from '../models/imageElement';
-import type { BytesElement } from '../models/types';
-import { withAdmittedBody, type BackendContext } from './routes';
-import { readStreamWithin } from '../../shared/http/readStreamWithin';
-import { sendJson } from './respond';
-import type { Router } from './router';
+import { InferenceError, invalidArgument, unavailable } from '../../../shared/errors';
+import { parseEmbeddingsBody, type EmbeddingItem } from '../../../shared/schemas/embeddingsRequest';
+import { checkBodyContentType } from '../../../shared/contract/contentType';
+import { readStreamWithin } from '../../../shared/http/readStreamWithin';
+import { PipelineModel } from '../../models/pipelineModel';
+import { CancelledError } from '../../batching/dynamicBatcher';
+import { imageBytes } from '../../models/imageElement';
+import type { BytesElement, ServedModel } from '../../models/types';
+import { withAdmittedBody, type BodyAdmission } from '../body/admittedBody';
+import { sendJson } from '../respond';
+import type { Handler } from '../router';
 
 /** Fetches an allow-listed remote image; anything else is refused before a connection is made. */
 export type RemoteImageFetcher = (url: string, index: number) => Promise<Uint8Array>;
@@ -50,16 +50,23 @@ export function defaultImageFetcher(maxBytes: number): RemoteImageFetcher {
   };
 }
 
-/** Registers POST /v1/embeddings: texts and images in, L2-normalized embeddings out, each item to its tower. */
-export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opts: EmbeddingsRouteOptions): void {
+/** What the embeddings handler needs. */
+export interface EmbeddingsRouteDeps {
+  models: ReadonlyMap<string, ServedModel>;
+  lifecycle: { readonly shuttingDown: boolean };
+  /** The same admission budget as infer bodies: embeddings bodies carry images too. */
+  admission: BodyAdmission;
+}
+
+/** POST /v1/embeddings: texts and images in, L2-normalized embeddings out, each item to its tower. */
+export function embeddingsHandler(deps: EmbeddingsRouteDeps, opts: EmbeddingsRouteOptions): Handler {
   const fetchImage = opts.fetchImage ?? defaultImageFetcher(opts.maxImageBytes);
-  router.add('POST', '/v1/embeddings', async ({ req, res }) => {
-    const image = ctx.models.get(opts.imageModel);
-    const text = ctx.models.get(opts.textModel);
-    if (ctx.state.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
+  return async ({ req, res }) => {
+    const image = deps.models.get(opts.imageModel);
+    const text = deps.models.get(opts.textModel);
+    if (deps.lifecycle.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
     checkBodyContentType(req.headers['content-type']);
-    // Under the same admission budget as infer bodies: embeddings bodies carry images too.
-    const request = await withAdmittedBody(ctx, req, 0, parseEmbeddingsBody);
+    const request = await withAdmittedBody(deps.admission, req, parseEmbeddingsBody);
     const items: EmbeddingItem[] = typeof request.input === 'string' ? [request.input] : request.input;
 
     const texts: { index: number; value: BytesElement }[] = [];
@@ -142,7 +149,7 @@ export function registerEmbeddingsRoute(router: Router, ctx: BackendContext, opt
     sendJson(res, 200, { object: 'list', data, model: request.model ?? opts.servedName, usage: { prompt_tokens: usage.tokens, total_tokens: usage.tokens } });
     // Counted like infer requests of the models they used (nv_inference_request_success, /stats).
     for (const m of used) m.telemetry.requestSucceeded((performance.now() - started) * 1e6);
-  });
+  };
 }
 
 /**

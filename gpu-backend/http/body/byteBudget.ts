@@ -1,5 +1,5 @@
-import { unavailable } from '../../shared/errors';
-import { CancelledError } from '../batching/dynamicBatcher';
+import { unavailable } from '../../../shared/errors';
+import { CancelledError } from '../../batching/dynamicBatcher';
 
 /** Limits of a ByteBudget. */
 export interface ByteBudgetOptions {

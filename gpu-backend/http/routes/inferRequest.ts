@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http';
+import { splitBinaryBody, viewTensor } from '../../../shared/codec/binaryTensor';
+import type { DecodedJsonRequest } from '../../../shared/codec/jsonInferRequest';
+import { checkInferRequest, checkValueRanges } from '../../../shared/contract/checkInferRequest';
+import { checkBodyContentType } from '../../../shared/contract/contentType';
+import { isRawRequest, rawRequestInput } from '../../../shared/contract/rawRequest';
+import type { BodyBufferPool } from '../../../shared/http/bodyBufferPool';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
+import type { ServedModel } from '../../models/types';
+import { withAdmittedBody, type BodyAdmission } from '../body/admittedBody';
+import { toParsedRequest, type ParsedInferRequest } from '../inferCodec';
+
+/** What reading an infer request needs. */
+export interface InferRequestReading {
+  admission: BodyAdmission;
+  /** Where binary bodies land (their tensors are views into them). */
+  bodyPool: BodyBufferPool;
+  /** Decodes a JSON request body (big ones off the event loop). */
+  decodeJson(body: Uint8Array): Promise<DecodedJsonRequest>;
+  /** Decodes a small JSON header inline. */
+  decodeJsonInline(body: Uint8Array): DecodedJsonRequest;
+}
+
+/** A decoded infer request; `release()` hands a pooled body back once nothing reads its tensors any more. */
+export interface ReadInferRequest {
+  request: ParsedInferRequest;
+  release(): void;
+}
+
+/**
+ * Reads, decodes and checks an infer request for model `m` under the admission budget: JSON, the binary
+ * extension, or Triton's raw binary request (Inference-Header-Content-Length: 0). Every form is checked
+ * against the model's request contract, the same rules the gateway applies.
+ */
+export async function readInferRequest(deps: InferRequestReading, req: IncomingMessage, m: ServedModel): Promise<ReadInferRequest> {
+  const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] as string | undefined;
+  if (headerLength === undefined) checkBodyContentType(req.headers['content-type']);
+  // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
+  // viewed in place instead of copied.
+  const lead = headerLength && /^\d+$/.test(headerLength) ? (8 - (Number(headerLength) % 8)) % 8 : 0;
+  // Binary tensors are views into the body, so only binary bodies are pooled (JSON ones go to a decoder
+  // thread, and their tensors are new arrays).
+  const pool = headerLength !== undefined ? deps.bodyPool : undefined;
+  return withAdmittedBody(
+    deps.admission,
+    req,
+    async (body) => {
+      const release = () => pool?.release(body);
+      let request: ParsedInferRequest;
+      if (isRawRequest(headerLength)) {
+        request = rawRequest(m, body);
+      } else if (headerLength !== undefined) {
+        const { json, binary } = splitBinaryBody(body, headerLength);
+        const decoded = deps.decodeJsonInline(json);
+        checkInferRequest(m.contract, decoded, binary);
+        request = toParsedRequest(decoded, binary);
+      } else {
+        const decoded = await deps.decodeJson(body);
+        checkInferRequest(m.contract, decoded, undefined);
+        request = toParsedRequest(decoded, null);
+      }
+      checkValueRanges(m.contract, request.inputs);
+      return { request, release };
+    },
+    { lead, pool },
+  );
+}
+
+// The whole body is the one input's data, batch 1; Triton then returns every output as binary.
+function rawRequest(m: ServedModel, body: Uint8Array): ParsedInferRequest {
+  const input = rawRequestInput(m.contract, body.byteLength);
+  const count = input.shape.reduce((a, b) => a * b, 1);
+  const data = input.datatype === 'BYTES' ? [body] : viewTensor(input.datatype, body, count);
+  return {
+    parameters: { binary_data_output: true },
+    inputs: [{ name: input.name, datatype: input.datatype, shape: input.shape, data: data as ParsedInferRequest['inputs'][number]['data'] }],
+    outputs: [],
+  };
+}
