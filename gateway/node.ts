@@ -12,7 +12,7 @@ import { BackendPool } from './backends/backendPool';
 import { ModelCatalog } from './backends/modelCatalog';
 import { undiciTransport } from './backends/undiciTransport';
 import { MemoryTtlCache } from './cache/memoryTtlCache';
-import { nodeBodyReader, nodeBodyRelay, releaseNodeBody } from './http/nodeBody';
+import { nodeBodyReader, nodeBodyRelay, releaseNodeBody } from './body/nodeBody';
 import { describeConfigError, parseBackendList, sharedSettingsSchema } from './config';
 import { MemoryRateLimiter } from './ratelimit/memoryRateLimiter';
 import type { Clock } from './types';

@@ -12,7 +12,7 @@ import { fetchTransport } from './backends/fetchTransport';
 import { ModelCatalog } from './backends/modelCatalog';
 import { WorkersCache, type CacheLike } from './cache/workersCache';
 import { describeConfigError, parseBackendList, workerVarsSchema } from './config';
-import type { GatewayEnv } from './http/env';
+import type { GatewayEnv } from './env';
 import { DurableObjectRateLimiter, type DurableObjectNamespaceLike } from './ratelimit/durableObjectRateLimiter';
 import type { Clock } from './types';
 

@@ -8,7 +8,7 @@ export interface BackendTarget {
 
 /**
  * A body still arriving from the client (Node). `chunks()` gives a fresh pass from the first byte each time,
- * so a retry replays it; `whole()` waits for all of it. See gateway/http/relayBody.ts.
+ * so a retry replays it; `whole()` waits for all of it. See gateway/body/relayBody.ts.
  */
 export interface StreamedBody {
   readonly length: number;

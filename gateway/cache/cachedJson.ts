@@ -1,6 +1,6 @@
 /** A GET handler whose JSON answer is computed at most once per TTL, however many callers arrive at once. */
 import type { Handler } from 'hono';
-import { jsonHeaders } from '../http/jsonHeaders';
+import { jsonHeaders } from '../respond/jsonHeaders';
 import type { CachedBody, Clock, ResponseCache } from '../types';
 
 /** Options of `cachedJson`. */

@@ -2,7 +2,7 @@
 import type { Handler } from 'hono';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../shared/protocol';
 import type { BackendRequest } from '../backends/transport';
-import type { GatewayEnv } from '../http/env';
+import type { GatewayEnv } from '../env';
 
 /** The part of the BackendPool this handler needs. */
 export interface ForwardTarget {

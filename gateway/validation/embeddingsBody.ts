@@ -1,9 +1,8 @@
 /** The OpenAI-style `POST /v1/embeddings` body, checked with the backend's own rule before it costs GPU time. */
 import { invalidArgument } from '../../shared/errors';
 import { parseEmbeddingsBody } from '../../shared/schemas/embeddingsRequest';
+import { MODEL_NAMES } from '../../shared/model-repository/modelNames';
 
-/** The models an embeddings request runs on: texts go to embed_text, images to embed_image. */
-export const EMBEDDING_MODELS = { text: 'embed_text', image: 'embed_image' } as const;
 
 /** Parses the body; returns the models it will use (what the tenant must be allowed) and its item count (its cost). */
 export function validateEmbeddingsBody(body: Uint8Array, maxItems: number): { models: string[]; items: number } {
@@ -11,6 +10,6 @@ export function validateEmbeddingsBody(body: Uint8Array, maxItems: number): { mo
   const list = typeof request.input === 'string' ? [request.input] : request.input;
   if (list.length > maxItems) throw invalidArgument(`input has ${list.length} items; at most ${maxItems} per request`);
   const models = new Set<string>();
-  for (const item of list) models.add(typeof item === 'object' && 'image' in item ? EMBEDDING_MODELS.image : EMBEDDING_MODELS.text);
+  for (const item of list) models.add(typeof item === 'object' && 'image' in item ? MODEL_NAMES.embedImage : MODEL_NAMES.embedText);
   return { models: [...models], items: list.length };
 }

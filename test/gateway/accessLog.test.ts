@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import type { GatewayEnv } from '../../gateway/http/env';
+import type { GatewayEnv } from '../../gateway/env';
 import { accessLog } from '../../gateway/middleware/accessLog/index';
 import { requestId } from '../../gateway/middleware/requestId/index';
 import { logLines } from './support/logLines';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
-import { RelayBody } from '../../gateway/http/relayBody';
+import { RelayBody } from '../../gateway/body/relayBody';
 
 // A real node:http server hands each request's IncomingMessage to the test; the client writes by hand.
 let server: Server | undefined;

@@ -5,7 +5,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { accessLogLine, type AccessLogFields } from '../../../shared/log/accessLog';
 import type { Logger } from '../../../shared/log/logger';
-import type { GatewayEnv } from '../../http/env';
+import type { GatewayEnv } from '../../env';
 import { pathnameOf } from '../../routes/modelPath';
 
 /** Options of `accessLog`. */

@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import type { Logger } from '../../../shared/log/logger';
-import type { GatewayEnv } from '../../http/env';
+import type { GatewayEnv } from '../../env';
 
 /** Options of `failureLog`. */
 export interface FailureLogOptions {

@@ -2,9 +2,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError, notFound } from '../../../shared/errors';
 import type { ModelCatalog } from '../../backends/modelCatalog';
-import type { GatewayEnv } from '../../http/env';
+import type { GatewayEnv } from '../../env';
 import type { TenantPolicy } from '../../types';
-import { deferRejection } from '../../http/rejection';
+import { deferRejection } from '../deferRejection';
 
 /** Options of `modelAccess`. */
 export interface ModelAccessOptions {

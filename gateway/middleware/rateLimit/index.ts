@@ -5,9 +5,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { silentLogger, type Logger } from '../../../shared/log/logger';
-import { errorResponse } from '../../http/errorResponse';
-import type { GatewayEnv } from '../../http/env';
-import { setResponseHeaders } from '../../http/responseHeaders';
+import { errorResponse } from '../../respond/errorResponse';
+import type { GatewayEnv } from '../../env';
+import { setResponseHeaders } from '../../respond/responseHeaders';
 import type { RateDecision, RateLimiter } from '../../types';
 
 /** What happens when the limiter cannot be reached: refuse (503, the default) or let traffic through. */

@@ -1,7 +1,7 @@
 /** Propagates the caller's `X-Request-Id`, or generates one, and returns it on every response. */
 import type { MiddlewareHandler } from 'hono';
-import type { GatewayEnv } from '../../http/env';
-import { setResponseHeaders } from '../../http/responseHeaders';
+import type { GatewayEnv } from '../../env';
+import { setResponseHeaders } from '../../respond/responseHeaders';
 
 /** Options of `requestId`. */
 export interface RequestIdOptions {

@@ -3,8 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { silentLogger, type Logger } from '../../../shared/log/logger';
 import { apiKeyId } from '../../auth/apiKey';
-import { errorResponse } from '../../http/errorResponse';
-import type { GatewayEnv } from '../../http/env';
+import { errorResponse } from '../../respond/errorResponse';
+import type { GatewayEnv } from '../../env';
 import type { KeyStore } from '../../types';
 
 /** Options of `tenantAuth`. */

@@ -6,13 +6,13 @@
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
-import type { InflightBodies } from '../../http/inflightBodies';
+import type { InflightBodies } from '../../body/inflightBodies';
 import { binaryHeaderLength } from '../../../shared/codec/binaryTensor';
 import { checkBodyContentType } from '../../../shared/contract/contentType';
 import { isRawRequest, rawRequestInput } from '../../../shared/contract/rawRequest';
-import { webBodyReader, type BodyReader, type BodyRelay } from '../../http/readBody';
-import { deferRejection } from '../../http/rejection';
-import type { GatewayEnv } from '../../http/env';
+import { webBodyReader, type BodyReader, type BodyRelay } from '../../body/readBody';
+import { deferRejection } from '../deferRejection';
+import type { GatewayEnv } from '../../env';
 import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
 import { validateInferBody, validateInferParts } from '../../validation/inferBody';
 import { assertModelAllowed } from '../modelAccess/index';

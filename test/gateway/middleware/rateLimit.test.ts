@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { InferenceError } from '../../../shared/errors';
-import type { GatewayEnv } from '../../../gateway/http/env';
+import type { GatewayEnv } from '../../../gateway/env';
 import { rateLimit } from '../../../gateway/middleware/rateLimit/index';
 import { requestId } from '../../../gateway/middleware/requestId/index';
 import { MemoryRateLimiter } from '../../../gateway/ratelimit/memoryRateLimiter';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { setResponseHeaders } from '../../../gateway/http/responseHeaders';
+import { setResponseHeaders } from '../../../gateway/respond/responseHeaders';
 
 function appReturning(make: () => Response) {
   const app = new Hono();

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import type { GatewayEnv } from '../../../gateway/http/env';
+import type { GatewayEnv } from '../../../gateway/env';
 import { tenantAuth } from '../../../gateway/middleware/tenantAuth/index';
 import type { KeyStore } from '../../../gateway/types';
 

@@ -1,7 +1,7 @@
 /** Deferred rejections: validation failures are answered by the rate limiter, after it charged for them. */
 import type { Context } from 'hono';
 import { InferenceError } from '../../shared/errors';
-import type { GatewayEnv } from './env';
+import type { GatewayEnv } from '../env';
 
 /**
  * Runs a validation step unless an earlier one already failed; an InferenceError it throws is kept in

@@ -5,7 +5,8 @@ import { InferenceError } from '../../shared/errors';
 import type { StreamedBody } from '../backends/transport';
 import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { readBodyWithin, type BodyReader, type BodyRelay } from './readBody';
-import { BODY_IDLE_TIMEOUT_MS, bodyStalled, RelayBody } from './relayBody';
+import { readIncoming } from '../../shared/http/incomingBody';
+import { BODY_IDLE_TIMEOUT_MS, clientLeft, RelayBody } from './relayBody';
 
 /** Where Node bodies with a Content-Length are read into; `forwardToBackend` gives them back after a 200. */
 export const nodeBodyPool = new BodyBufferPool();
@@ -47,46 +48,12 @@ function relayIncoming(incoming: IncomingMessage, limit: number): RelayBody | un
 }
 
 /** The whole body; with a Content-Length it is collected as a relayed body is, then handed over whole. */
-export function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
-  let relay: RelayBody | undefined;
-  try {
-    relay = relayIncoming(incoming, limit);
-  } catch (err) {
-    return Promise.reject(err);
-  }
+export async function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const relay = relayIncoming(incoming, limit);
   if (relay) return relay.whole();
-  // Events rather than for-await: leaving a for-await early destroys the stream, and with it a socket
-  // that should stay open to carry the 413 and further requests. Here an over-long body just stops being
-  // collected; the stream keeps flowing and drains.
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => finish(bodyStalled(BODY_IDLE_TIMEOUT_MS)), BODY_IDLE_TIMEOUT_MS);
-    };
-    const finish = (err?: Error) => {
-      clearTimeout(idle);
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('error', onError);
-      if (err) reject(err);
-    };
-    const onData = (chunk: Buffer) => {
-      if (total + chunk.length > limit) return finish(tooLarge(limit));
-      chunks.push(chunk);
-      total += chunk.length;
-      arm();
-    };
-    const onEnd = () => {
-      finish();
-      resolve(Buffer.concat(chunks, total));
-    };
-    const onError = (err: Error) => finish(err);
-    incoming.on('data', onData);
-    incoming.on('end', onEnd);
-    incoming.on('error', onError);
-    arm();
-  });
+  const chunks: Buffer[] = [];
+  const total = await readIncoming(incoming, { length: -1, limit, idleTimeoutMs: BODY_IDLE_TIMEOUT_MS, closed: clientLeft }, (chunk) => {
+    chunks.push(chunk);
+  }).catch((err: unknown) => Promise.reject(err instanceof InferenceError && err.code === 'PAYLOAD_TOO_LARGE' ? tooLarge(limit) : err));
+  return Buffer.concat(chunks, total);
 }

@@ -8,7 +8,8 @@
  * whole body the client did not finish sending.
  */
 import type { IncomingMessage } from 'node:http';
-import { InferenceError } from '../../shared/errors';
+import { invalidArgument } from '../../shared/errors';
+import { readIncoming } from '../../shared/http/incomingBody';
 
 /** Where the buffer comes from and goes back to (the Node body pool). */
 export interface BufferSource {
@@ -18,10 +19,8 @@ export interface BufferSource {
 /** Longest pause between two chunks of a body the gateway reads, as the backend's default. */
 export const BODY_IDLE_TIMEOUT_MS = 30_000;
 
-/** 408 for a body whose client stopped sending. */
-export function bodyStalled(ms: number): InferenceError {
-  return new InferenceError('REQUEST_TIMEOUT', `request body stalled: no data for ${ms} ms; send the body without pauses`, 'body_timeout');
-}
+/** A client that left mid-body. */
+export const clientLeft = () => invalidArgument('client closed the connection before the body ended');
 
 export class RelayBody {
   /** Bytes received so far, at the start of `buffer`. */
@@ -34,46 +33,25 @@ export class RelayBody {
   private constructor(
     /** Exactly the declared length. */
     readonly buffer: Uint8Array,
-    private readonly incoming: IncomingMessage,
+    incoming: IncomingMessage,
     idleTimeoutMs: number,
   ) {
-    this.settled = new Promise<void>((resolve) => {
-      // A client that stops sending holds its buffer only this long between two chunks (nginx's client_body_timeout).
-      let idle: ReturnType<typeof setTimeout> | undefined;
-      const arm = () => {
-        clearTimeout(idle);
-        idle = setTimeout(() => finish(bodyStalled(idleTimeoutMs)), idleTimeoutMs);
-      };
-      const finish = (err?: Error) => {
-        clearTimeout(idle);
-        incoming.off('data', onData);
-        incoming.off('end', onEnd);
-        incoming.off('close', onClose);
-        // The error listener stays: a stream that errors after this (a reset socket) must not throw unhandled.
-        if (err) this.failed = err;
-        else this.ended = true;
+    // A client that stops sending holds its buffer only `idleTimeoutMs` between two chunks.
+    const length = buffer.length;
+    this.settled = readIncoming(incoming, { length, limit: length, idleTimeoutMs, closed: clientLeft }, (chunk, received) => {
+      chunk.copy(buffer, received - chunk.length);
+      this.received = received;
+      this.notify();
+    }).then(
+      () => {
+        this.ended = true;
         this.notify();
-        resolve();
-      };
-      const onData = (chunk: Buffer) => {
-        // Node's parser enforces Content-Length; this only guards against a broken peer.
-        if (this.received + chunk.length > buffer.length) return finish(new InferenceError('INVALID_ARGUMENT', 'body longer than its Content-Length'));
-        chunk.copy(buffer, this.received);
-        this.received += chunk.length;
-        arm();
+      },
+      (err: Error) => {
+        this.failed = err;
         this.notify();
-      };
-      const onEnd = () => finish(this.received === buffer.length ? undefined : new InferenceError('INVALID_ARGUMENT', 'body shorter than its Content-Length'));
-      const onError = (err: Error) => {
-        if (!this.ended && !this.failed) finish(err);
-      };
-      const onClose = () => finish(new InferenceError('INVALID_ARGUMENT', 'client closed the connection before the body ended'));
-      incoming.on('data', onData);
-      incoming.on('end', onEnd);
-      incoming.on('error', onError);
-      incoming.on('close', onClose);
-      arm();
-    });
+      },
+    );
   }
 
   /** Starts collecting `incoming`'s body of `length` bytes into a buffer from `source`; 408 after a pause of `idleTimeoutMs`. */
@@ -92,7 +70,7 @@ export class RelayBody {
       await new Promise<void>((resolve) => this.wake.push(resolve));
     }
     if (this.failed) throw this.failed;
-    if (this.received < n) throw new InferenceError('INVALID_ARGUMENT', `body is shorter than the ${n} bytes its headers announce`);
+    if (this.received < n) throw invalidArgument(`body is shorter than the ${n} bytes its headers announce`);
     return this.buffer.subarray(0, n);
   }
 

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { toErrorResponse } from '../../shared/errors';
-import type { GatewayEnv } from './env';
+import type { GatewayEnv } from '../env';
 import { jsonHeaders } from './jsonHeaders';
 
 /**

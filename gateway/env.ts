@@ -1,8 +1,8 @@
 /** Hono typing shared by the gateway's middleware: what each step leaves for the next. */
-import type { InferenceError } from '../../shared/errors';
-import type { ModelInfo } from '../backends/modelCatalog';
-import type { StreamedBody } from '../backends/transport';
-import type { TenantPolicy } from '../types';
+import type { InferenceError } from '../shared/errors';
+import type { ModelInfo } from './backends/modelCatalog';
+import type { StreamedBody } from './backends/transport';
+import type { TenantPolicy } from './types';
 
 /** Per-request state, set in pipeline order. */
 export interface GatewayVariables {
