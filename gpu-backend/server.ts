@@ -16,6 +16,8 @@ import { nvidiaSmiSampler } from './stats/gpuMetrics';
 import { Metrics } from './stats/metrics';
 import { createDecoders } from './workers/decoders';
 import type { WorkerPool } from './workers/workerPool';
+import { SystemSharedMemory } from './shm/systemSharedMemory';
+import { LogSettings } from './config/logSettings';
 
 export const SERVER_NAME = 'siglip-serve';
 export const SERVER_VERSION = '0.1.0';
@@ -76,6 +78,8 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     throw err;
   }
 
+  // Shared memory is for same-host clients: on by default only when the backend listens on loopback.
+  const shm = new SystemSharedMemory({ enabled: options.allowClientShm ?? isLoopback(options.host) });
   const admission = new ByteBudget({ capacity: options.maxInflightBodyBytes, maxWaiting: options.maxWaitingBodies, maxWaitMs: options.maxBodyWaitMs });
   http.serve(
     buildRoutes({
@@ -88,6 +92,8 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       bodyPool: new BodyBufferPool(),
       decodeJson: decoders.decodeJson,
       decodeJsonInline: decoders.decodeJsonInline,
+      shm,
+      logSettings: new LogSettings(log),
       embeddings: {
         imageModel: MODEL_NAMES.embedImage,
         textModel: MODEL_NAMES.embedText,
@@ -106,10 +112,13 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       // Stop accepting; every request already accepted finishes with the models still running, then the models drain.
       await http.drain(options.drainTimeoutMs);
       await models.close();
+      await shm.close();
       await release();
       log.info('backend stopped');
     })());
   return { url, port, server: http.server, metricsUrl, models: models.all, options, admission, decodePool: decoders.pool, close };
 }
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 const hostForUrl = (host: string) => (host.includes(':') ? `[${host}]` : host);

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'REQUEST_TIMEOUT'
   | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED'
   | 'GATEWAY_TIMEOUT';
 
 // Triton's mapping (http_server.cc): invalid 400, not-found 404, unavailable 503, internal 500.
@@ -25,6 +26,8 @@ const STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  // Triton's TRITONSERVER_ERROR_UNSUPPORTED (e.g. CUDA shared memory on a server without it).
+  UNSUPPORTED: 501,
   UNAVAILABLE: 503,
   GATEWAY_TIMEOUT: 504,
 };

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { startBackend, type Backend } from '../../gpu-backend/server';
 import type { BackendOptionsInput } from '../../gpu-backend/config/backendOptions';
 import { bindingWith } from '../listenErrors';
@@ -23,6 +23,8 @@ export function addBackendOptions(cmd: Command): Command {
     .option('--max-body-bytes <n>', 'largest request body (413 past it; default 64 MiB)', parseInteger)
     .option('--max-request-pixels <n>', 'pixels of all images of one request, from their headers (413 past it; default 256000000)', parseInteger)
     .option('--max-text-bytes <n>', 'bytes of one text element (413 past it; default 16384)', parseInteger)
+    .option('--allow-client-shm', "let clients pass tensors in Triton's system shared memory (default: on when --host is loopback)")
+    .option('--no-allow-client-shm', 'refuse shared-memory registration even on loopback')
     .option('--body-idle-timeout <ms>', 'longest pause between two chunks of a request body (408 past it; default 30000)', parseInteger)
     .addOption(new Option('--json-decoder <kind>', 'JSON tensor decoder (naive is the benchmark baseline)').choices(['fast', 'naive']).default('fast').hideHelp());
   return addLogLevelOption(cmd);
@@ -49,6 +51,7 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
     maxRequestPixels: o.maxRequestPixels as number | undefined,
     maxTextBytes: o.maxTextBytes as number | undefined,
     bodyIdleTimeoutMs: o.bodyIdleTimeout as number | undefined,
+    allowClientShm: o.allowClientShm as boolean | undefined,
   };
 }
 

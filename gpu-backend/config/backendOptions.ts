@@ -38,6 +38,8 @@ export const backendOptionsSchema = z.object({
   strictProvider: z.boolean().default(false),
   /** Shared secret the gateway must send in x-siglip-gateway-token. */
   requireToken: z.string().min(16).optional(),
+  /** Triton's system shared memory for same-host clients (--allow-client-shm); default: on when bound to loopback. */
+  allowClientShm: z.boolean().optional(),
   /** Largest encoded image accepted by embed_image and /v1/embeddings (413 above). */
   maxImageBytes: z.number().int().positive().default(20 * 1024 * 1024),
   /** Largest decoded image (width × height) accepted, against decompression bombs. */

@@ -3,6 +3,8 @@ import { encodeBytesElements, sliceBinaryInputs, tensorBytes } from '../../share
 import { stringifyInferResponse, type UnwrittenOutput, type UnwrittenResponse } from '../../shared/codec/jsonResponse';
 import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
 import type { Parameters } from '../../shared/protocol';
+import { sharedMemoryRef, type SharedMemoryRef } from '../../shared/contract/sharedMemoryRef';
+import type { FixedTensorData } from '../../shared/codec/binaryTensor';
 import type { BytesElement, InputTensor, OutputTensor } from '../models/types';
 
 /** A request after decoding, in either protocol. */
@@ -10,16 +12,16 @@ export interface ParsedInferRequest {
   id?: string;
   parameters: Parameters;
   inputs: InputTensor[];
-  /** Requested outputs with their per-output binary choice; empty means all, in JSON unless binary_data_output. */
-  outputs: { name: string; binary?: boolean }[];
+  /** Requested outputs with their per-output binary choice (or shared-memory region); empty means all, in JSON unless binary_data_output. */
+  outputs: { name: string; binary?: boolean; shm?: SharedMemoryRef }[];
 }
 
-/** Turns a decoded JSON header (plus the binary section, if any) into model inputs. */
-export function toParsedRequest(decoded: DecodedJsonRequest, binary: Uint8Array | null): ParsedInferRequest {
+/** Turns a decoded JSON header (plus the binary section, and inputs read from shared memory, if any) into model inputs. */
+export function toParsedRequest(decoded: DecodedJsonRequest, binary: Uint8Array | null, fromSharedMemory?: Map<string, FixedTensorData | Uint8Array[]> | null): ParsedInferRequest {
   const { header, tensors } = decoded;
   const fromBinary = binary ? sliceBinaryInputs(tensors, binary) : null;
   const inputs: InputTensor[] = tensors.map((t) => {
-    const bin = fromBinary?.get(t.name);
+    const bin = fromBinary?.get(t.name) ?? fromSharedMemory?.get(t.name);
     if (t.parameters?.binary_data_size !== undefined && !binary) {
       throw invalidArgument(`${t.name}: binary_data_size is set, but the request has no Inference-Header-Content-Length header`);
     }
@@ -30,7 +32,8 @@ export function toParsedRequest(decoded: DecodedJsonRequest, binary: Uint8Array 
   const outputs = (header.outputs ?? []).map((o) => {
     const b = o.parameters?.binary_data;
     if (b !== undefined && typeof b !== 'boolean') throw invalidArgument(`output '${o.name}': binary_data must be a boolean`);
-    return { name: o.name, binary: b };
+    const shm = sharedMemoryRef(o.parameters, `output '${o.name}'`) ?? undefined;
+    return shm ? { name: o.name, binary: b, shm } : { name: o.name, binary: b };
   });
   return { id: header.id, parameters: header.parameters ?? {}, inputs, outputs };
 }
@@ -54,6 +57,8 @@ export function encodeInferResponse(
   const chunks: Uint8Array[] = [];
   const outputs: UnwrittenOutput[] = tensors.map((t) => {
     const asked = req.outputs.find((o) => o.name === t.name);
+    // Written into its region already (writeSharedMemoryOutputs): the answer says where, without the data.
+    if (asked?.shm) return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: sharedMemoryParameters(asked.shm) };
     const binary = asked?.binary ?? allBinary;
     if (!binary) return { name: t.name, datatype: t.datatype, shape: t.shape, data: t.data as UnwrittenOutput['data'] };
     const bytes = t.datatype === 'BYTES' ? encodeBytesElements(t.data as unknown as Uint8Array[]) : tensorBytes(t.data);
@@ -80,4 +85,10 @@ export function encodeInferResponse(
 /** Bytes of one BYTES element, whichever protocol it came in. */
 export function bytesOf(e: BytesElement): Uint8Array {
   return typeof e === 'string' ? textEncoder.encode(e) : e;
+}
+
+function sharedMemoryParameters(ref: SharedMemoryRef): Parameters {
+  const p: Parameters = { shared_memory_region: ref.region, shared_memory_byte_size: ref.byteSize };
+  if (ref.offset) p.shared_memory_offset = ref.offset;
+  return p;
 }

@@ -6,6 +6,15 @@ import type { DecodedJsonRequest } from '../codec/jsonRequestStructure';
 import { invalidArgument } from '../errors';
 import { DATATYPE_SIZE, elementCount, type Parameters } from '../protocol';
 import type { ModelContract, TensorContract } from './modelContract';
+import { sharedMemoryRef } from './sharedMemoryRef';
+
+/** What the checking side accepts besides the request body. */
+export interface CheckOptions {
+  /** Tensors in Triton's system shared memory (the backend, for same-host clients); the gateway refuses them. */
+  sharedMemory?: boolean;
+}
+
+const NO_SHARED_MEMORY = 'shared memory tensors go to the backend directly, from the same host; through the gateway send the tensor in the request';
 
 const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
 
@@ -49,7 +58,7 @@ function unexpectedInput(contract: ModelContract, name: string): Error {
  * Validates a decoded request (the JSON header, plus `binary`: the bytes after it, their count while they are
  * still arriving, or undefined without the binary extension). Returns the batch size: what the request costs.
  */
-export function checkInferRequest(contract: ModelContract, decoded: DecodedJsonRequest, binary: Uint8Array | number | undefined): number {
+export function checkInferRequest(contract: ModelContract, decoded: DecodedJsonRequest, binary: Uint8Array | number | undefined, options: CheckOptions = {}): number {
   const { header, tensors } = decoded;
   checkParameters(contract, header.parameters);
   const byName = new Map(contract.inputs.map((s) => [s.name, s]));
@@ -77,7 +86,14 @@ export function checkInferRequest(contract: ModelContract, decoded: DecodedJsonR
     }
     const count = elementCount(tensor.shape);
     const size = tensor.parameters?.binary_data_size;
-    if (size !== undefined) {
+    const shm = sharedMemoryRef(tensor.parameters, tensor.name);
+    if (shm) {
+      if (!options.sharedMemory) throw invalidArgument(`${tensor.name}: ${NO_SHARED_MEMORY}`);
+      if (tensor.data !== undefined || size !== undefined) throw invalidArgument(`${tensor.name}: has shared_memory_region and also data or binary_data_size; give one source`);
+      if (tensor.datatype !== 'BYTES' && shm.byteSize !== count * DATATYPE_SIZE[tensor.datatype]) {
+        throw invalidArgument(`${tensor.name}: expected ${count * DATATYPE_SIZE[tensor.datatype]} bytes of ${tensor.datatype} for shape ${fmt(tensor.shape)}, got shared_memory_byte_size ${shm.byteSize}`);
+      }
+    } else if (size !== undefined) {
       if (binary === undefined) throw invalidArgument(`${tensor.name}: binary_data_size is set, but the request has no Inference-Header-Content-Length header`);
       if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalidArgument(`${tensor.name}: binary_data_size must be a non-negative integer`);
       if (tensor.data !== undefined) throw invalidArgument(`${tensor.name}: has both data and binary_data_size`);
@@ -98,11 +114,11 @@ export function checkInferRequest(contract: ModelContract, decoded: DecodedJsonR
   if (binaryLength !== undefined && binaryBytes !== binaryLength) {
     throw invalidArgument(`the binary section has ${binaryLength} bytes, but binary_data_size parameters account for ${binaryBytes}`);
   }
-  checkOutputs(contract, header.outputs ?? []);
+  checkOutputs(contract, header.outputs ?? [], options);
   return contract.maxBatchSize > 0 ? batch : 1;
 }
 
-function checkOutputs(contract: ModelContract, outputs: readonly { name: string; parameters?: Parameters }[]): void {
+function checkOutputs(contract: ModelContract, outputs: readonly { name: string; parameters?: Parameters }[], options: CheckOptions): void {
   const seen = new Set<string>();
   for (const o of outputs) {
     if (!contract.outputs.includes(o.name)) throw invalidArgument(`unexpected inference output '${o.name}' for model '${contract.name}' (it has ${contract.outputs.map((n) => `'${n}'`).join(', ')})`);
@@ -111,6 +127,7 @@ function checkOutputs(contract: ModelContract, outputs: readonly { name: string;
     seen.add(o.name);
     const b = o.parameters?.binary_data;
     if (b !== undefined && typeof b !== 'boolean') throw invalidArgument(`output '${o.name}': binary_data must be a boolean`);
+    if (sharedMemoryRef(o.parameters, `output '${o.name}'`) && !options.sharedMemory) throw invalidArgument(`output '${o.name}': ${NO_SHARED_MEMORY}`);
   }
 }
 

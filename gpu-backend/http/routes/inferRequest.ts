@@ -8,6 +8,8 @@ import type { BodyBufferPool } from '../../../shared/http/bodyBufferPool';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
 import type { ServedModel } from '../../models/types';
 import { withAdmittedBody, type BodyAdmission } from '../body/admittedBody';
+import { checkSharedMemoryOutputs, readSharedMemoryInputs } from '../../shm/sharedMemoryTensors';
+import type { SystemSharedMemory } from '../../shm/systemSharedMemory';
 import { toParsedRequest, type ParsedInferRequest } from '../inferCodec';
 
 /** What reading an infer request needs. */
@@ -19,6 +21,8 @@ export interface InferRequestReading {
   decodeJson(body: Uint8Array): Promise<DecodedJsonRequest>;
   /** Decodes a small JSON header inline. */
   decodeJsonInline(body: Uint8Array): DecodedJsonRequest;
+  /** Registered system shared-memory regions (tensors passed by region instead of in the body). */
+  shm: SystemSharedMemory;
 }
 
 /** A decoded infer request; `release()` hands a pooled body back once nothing reads its tensors any more. */
@@ -49,15 +53,13 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
       let request: ParsedInferRequest;
       if (isRawRequest(headerLength)) {
         request = rawRequest(m, body);
-      } else if (headerLength !== undefined) {
-        const { json, binary } = splitBinaryBody(body, headerLength);
-        const decoded = deps.decodeJsonInline(json);
-        checkInferRequest(m.contract, decoded, binary);
-        request = toParsedRequest(decoded, binary);
       } else {
-        const decoded = await deps.decodeJson(body);
-        checkInferRequest(m.contract, decoded, undefined);
-        request = toParsedRequest(decoded, null);
+        const split = headerLength !== undefined ? splitBinaryBody(body, headerLength) : null;
+        const decoded = split ? deps.decodeJsonInline(split.json) : await deps.decodeJson(body);
+        checkInferRequest(m.contract, decoded, split?.binary, { sharedMemory: deps.shm.enabled });
+        const fromSharedMemory = deps.shm.enabled ? await readSharedMemoryInputs(deps.shm, decoded.tensors) : null;
+        request = toParsedRequest(decoded, split?.binary ?? null, fromSharedMemory);
+        if (deps.shm.enabled) checkSharedMemoryOutputs(deps.shm, request.outputs);
       }
       checkValueRanges(m.contract, request.inputs);
       return { request, release };

@@ -6,6 +6,7 @@ import { encodeInferResponse } from '../inferCodec';
 import { sendError, sendJson, type ErrorLog } from '../respond';
 import type { RouteContext } from '../router';
 import { readInferRequest, type InferRequestReading } from './inferRequest';
+import { writeSharedMemoryOutputs } from '../../shm/sharedMemoryTensors';
 
 /** What the infer handler needs. */
 export interface InferRouteDeps extends InferRequestReading {
@@ -36,6 +37,7 @@ export function inferHandler(deps: InferRouteDeps): (c: RouteContext, m: ServedM
       // Every batch holding this request has run: its body can carry another one. (After a failure the body
       // is left to the GC, as a queued copy might still be referenced.)
       release();
+      await writeSharedMemoryOutputs(deps.shm, parsed.outputs, outputs);
       const encoded = encodeInferResponse(m.name, m.version, parsed, outputs);
       if (encoded.headerLength !== undefined) {
         res.writeHead(200, {

@@ -4,6 +4,8 @@ import { sendJson } from '../respond';
 import { Router, type RouteContext } from '../router';
 import { embeddingsHandler, type EmbeddingsRouteOptions } from './embeddingsRoute';
 import { inferHandler, type InferRouteDeps } from './inferRoute';
+import { registerExtensionRoutes } from './extensionRoutes';
+import type { LogSettings } from '../../config/logSettings';
 
 /** The models the routes serve (see models/modelRegistry.ts). */
 export interface ServedModels {
@@ -18,6 +20,7 @@ export interface RouteDeps extends InferRouteDeps {
   models: ServedModels;
   metrics: Metrics;
   embeddings: EmbeddingsRouteOptions;
+  logSettings: LogSettings;
 }
 
 /** Triton's KServe v2 routes over the loaded models, and the OpenAI-style /v1/embeddings. */
@@ -37,7 +40,7 @@ export function buildRoutes(deps: RouteDeps): Router {
       name: deps.server.name,
       version: deps.server.version,
       // Only what is implemented (Triton lists more; clients probe this list).
-      extensions: ['binary_tensor_data', 'parameters', 'statistics', 'model_configuration', 'model_repository'],
+      extensions: ['binary_tensor_data', 'parameters', 'statistics', 'model_configuration', 'model_repository', ...(deps.shm.enabled ? ['system_shared_memory'] : []), 'logging'],
     }),
   );
   r.add('GET', '/v2/health/live', ({ res }) => sendJson(res, lifecycle.shuttingDown ? 503 : 200, ''));
@@ -61,6 +64,9 @@ export function buildRoutes(deps: RouteDeps): Router {
   perModel('GET', '/config', ({ res }, m) => sendJson(res, 200, m.tritonConfig));
   perModel('GET', '/stats', ({ res }, m) => sendJson(res, 200, stats([m])));
   perModel('POST', '/infer', inferHandler(deps));
+
+  // Shared memory, logging, trace settings.
+  registerExtensionRoutes(r, { shm: deps.shm, logSettings: deps.logSettings, admission: deps.admission, lookupModel: (name) => models.lookup(name) });
 
   // Metrics (also on the metrics port), and embeddings.
   r.add('GET', '/metrics', ({ res }) => sendMetrics(res, deps.metrics, models.all));
