@@ -27,7 +27,7 @@ const { values } = parseArgs({
 });
 if (!values.repo) throw new Error('--repo DIR is required');
 const seconds = Number(values.seconds);
-const providers = values.providers!.split(',');
+const providers = values.providers.split(',');
 const concurrency = Number(values.concurrency);
 const rows: BenchRow[] = [];
 const section = `GPU serve (${process.env.GPU_NAME ?? providers.join('+')})`;
@@ -47,7 +47,7 @@ const runner = await createOrtRunner({
   outputNames: params.outputNames,
 });
 const inProcess: Record<number, number> = {};
-for (const b of values['skip-in-process'] ? [] : values.batches!.split(',').map(Number)) {
+for (const b of values['skip-in-process'] ? [] : values.batches.split(',').map(Number)) {
   const data = new Float32Array(b * image).map(() => Math.random() * 2 - 1);
   const inputs = { PIXEL_VALUES: { data, datatype: 'FP32' as const, dims: [b, 3, h, w] } };
   for (let i = 0; i < 3; i++) await runner.run(inputs, ['EMBEDDING']);

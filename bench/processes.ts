@@ -24,8 +24,8 @@ export function startScript(script: string, args: string[], readyMsg: string, en
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const lines = createInterface({ input: child.stdout! });
+    child.stderr.on('data', (d) => (stderr += d));
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       let rec: { msg?: string; url?: string };
       try {

@@ -26,10 +26,10 @@ const flavors = values.repos.split(',').map((pair) => {
   if (!label || !dir) throw new Error(`--repos: expected LABEL=DIR, got "${pair}"`);
   return { label, dir };
 });
-const batches = values.batches!.split(',').map(Number);
+const batches = values.batches.split(',').map(Number);
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
-const ep = values.ep!;
+const ep = values.ep;
 const card = process.env.GPU_NAME ?? ep;
 
 /** Runs one batch size until `seconds` have passed (at least 3 runs); returns images/s and ms per batch. */
@@ -53,11 +53,11 @@ const rows: BenchRow[] = [];
 const results = new Map<string, number>();
 for (const f of flavors) {
   try {
-    const config = JSON.parse(await readFile(join(f.dir, values.model!, 'config.json'), 'utf8'));
+    const config = JSON.parse(await readFile(join(f.dir, values.model, 'config.json'), 'utf8'));
     const dims: number[] = config.input[0].dims;
     const inputName: string = config.parameters?.onnx_input_names?.[config.input[0].name] ?? 'pixel_values';
     const t0 = performance.now();
-    const session = await ort.InferenceSession.create(join(f.dir, values.model!, '1', 'model.onnx'), {
+    const session = await ort.InferenceSession.create(join(f.dir, values.model, '1', 'model.onnx'), {
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
     });

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createTenantKey, DEFAULT_KEYS_FILE } from '../../gateway/auth/keysFileWriter';
 import { parseBackendList } from '../../gateway/config';
 import { startGateway } from '../../gateway/node';
@@ -74,7 +74,7 @@ export function registerGatewayCommands(program: Command): void {
         burst: o.burst as number | undefined,
       });
       process.stdout.write(`${created.key}\n`);
-      process.stderr.write(`tenant '${created.tenant}': key ${created.id} created; its SHA-256 is stored in ${o.keys}. The key is shown only this once.\n`);
+      process.stderr.write(`tenant '${created.tenant}': key ${created.id} created; its SHA-256 is stored in ${o.keys as string}. The key is shown only this once.\n`);
       if (o.kv) {
         const json = JSON.stringify(created.record).replace(/'/g, `'\\''`);
         process.stderr.write(`Workers: npx wrangler kv key put --binding KEYS --remote '${created.kvKey}' '${json}'\n`);

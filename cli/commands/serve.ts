@@ -71,8 +71,8 @@ export function registerServeCommand(program: Command): void {
       const dev = await ensureDevTenant(o.keys as string);
       if (dev) {
         process.stderr.write(
-          `\nCreated tenant 'dev' in ${o.keys}. Its API key (shown only this once; only its SHA-256 is stored):\n\n  ${dev.key}\n\n` +
-            `  curl -H "Authorization: Bearer ${dev.key}" http://127.0.0.1:${o.gatewayPort}/v2/models/siglip_vision\n\n`,
+          `\nCreated tenant 'dev' in ${o.keys as string}. Its API key (shown only this once; only its SHA-256 is stored):\n\n  ${dev.key}\n\n` +
+            `  curl -H "Authorization: Bearer ${dev.key}" http://127.0.0.1:${o.gatewayPort as number}/v2/models/siglip_vision\n\n`,
         );
       }
       const gatewayLog = root.child({ service: 'gateway' });

@@ -20,8 +20,8 @@ import { SenderPool } from './senders/senderPool';
 
 /** Where a run's text goes (stdout and stderr of the CLI). */
 export interface PerfIo {
-  out(line: string): void;
-  err(line: string): void;
+  out: (line: string) => void;
+  err: (line: string) => void;
 }
 
 /** What a run measured. */

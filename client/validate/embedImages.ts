@@ -48,7 +48,7 @@ export interface EmbedImagesDeps {
  * its embedding appended to the cache before the worker takes the next file. A refused image is counted and skipped.
  */
 export async function embedImages(images: readonly LabeledImage[], deps: EmbedImagesDeps): Promise<ImageEmbeddings> {
-  const embeddings: (Float32Array | undefined)[] = new Array(images.length);
+  const embeddings = new Array<Float32Array | undefined>(images.length);
   const rejected: RejectedImage[] = [];
   const inFlight = new Map<string, Promise<Float32Array>>();
   let done = 0;

@@ -187,7 +187,7 @@ async function identify(client: V2Client, model: string, request: Record<string,
 
 // The images that got an embedding: their labels, and their embeddings as one matrix.
 function usable(images: readonly LabeledImage[], embeddings: readonly (Float32Array | undefined)[]): LabeledEmbeddings {
-  const kept = images.flatMap((im, i) => (embeddings[i] ? [{ label: im.label, e: embeddings[i]! }] : []));
+  const kept = images.flatMap((im, i) => (embeddings[i] ? [{ label: im.label, e: embeddings[i] }] : []));
   const dim = kept.length ? kept[0].e.length : 0;
   return { matrix: stackRows(kept.map((x) => x.e), dim, 'image'), labels: Int32Array.from(kept, (x) => x.label) };
 }

@@ -1,4 +1,4 @@
-import { InferenceError, internal, unavailable } from '../../shared/errors';
+import { type InferenceError, internal, unavailable } from '../../shared/errors';
 import { systemClock, type Clock } from './clock';
 
 /** One request waiting in the queue; it carries its own reply channel. */

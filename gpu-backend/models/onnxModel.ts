@@ -150,7 +150,7 @@ export class OnnxModel implements ServedModel {
         dst.set(r.input[s.name] as never, off);
         off += r.input[s.name].length;
       }
-      inputs[s.name] = { data: dst.subarray(0, off) as TensorData, datatype: s.datatype as FixedDatatype, dims: [rows, ...s.dims] };
+      inputs[s.name] = { data: dst.subarray(0, off), datatype: s.datatype as FixedDatatype, dims: [rows, ...s.dims] };
     }
     for (const r of reqs) this.telemetry.queued((r.dispatchedAt - r.enqueuedAt) * 1e6);
     this.telemetry.pending(this.batcher.pending);
@@ -176,7 +176,7 @@ export class OnnxModel implements ServedModel {
       let off = 0;
       reqs.forEach((r, i) => {
         const n = r.size * s.rowSize;
-        outs[i][s.name] = data.subarray(off, off + n) as TensorData;
+        outs[i][s.name] = data.subarray(off, off + n);
         off += n;
       });
     }
@@ -191,7 +191,7 @@ export class OnnxModel implements ServedModel {
       const t0 = nowNs();
       const inputs: Record<string, RunnerTensor> = {};
       // Own copies: the request's rows may be views into a larger (shared or pooled) buffer.
-      for (const s of this.inputs) inputs[s.name] = { data: r.input[s.name].slice() as TensorData, datatype: s.datatype as FixedDatatype, dims: [r.size, ...s.dims] };
+      for (const s of this.inputs) inputs[s.name] = { data: r.input[s.name].slice(), datatype: s.datatype as FixedDatatype, dims: [r.size, ...s.dims] };
       try {
         const t1 = nowNs();
         const result = await this.runners[instance].run(inputs, this.outputs.map((s) => s.name));

@@ -116,7 +116,7 @@ class OrtRunner implements ModelRunner {
       buf = new (data.constructor as { new (n: number): TensorData })(data.length);
       this.staging.set(name, buf);
     }
-    const view = buf.subarray(0, data.length) as TensorData;
+    const view = buf.subarray(0, data.length);
     view.set(data as never);
     return view;
   }

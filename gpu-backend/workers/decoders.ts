@@ -5,9 +5,10 @@ import { WorkerPool } from './workerPool';
 /** JSON request decoding for the HTTP layer: small bodies inline, big ones in the worker pool. */
 export interface Decoders {
   pool: WorkerPool | null;
-  decodeJson(body: Uint8Array): Promise<DecodedJsonRequest>;
-  decodeJsonInline(body: Uint8Array): DecodedJsonRequest;
-  close(): Promise<void>;
+  // Functions, not methods: the HTTP layer takes them off this object.
+  decodeJson: (body: Uint8Array) => Promise<DecodedJsonRequest>;
+  decodeJsonInline: (body: Uint8Array) => DecodedJsonRequest;
+  close: () => Promise<void>;
 }
 
 /** Creates the decoders and their worker pool, sized by options.workers. */
@@ -24,11 +25,11 @@ export function createDecoders(options: Pick<BackendOptions, 'workers' | 'worker
     pool,
     close,
     decodeJsonInline: decodeJsonInferRequest,
-    async decodeJson(body) {
+    decodeJson: async (body) => {
       if (!pool || body.byteLength < options.workerThresholdBytes) return decodeJsonInferRequest(body);
       // The body's buffer moves to the worker without a copy; the decoded typed arrays move back.
       const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
-      return (await pool.run('decodeJsonInferRequest', owned.buffer, [owned.buffer])) as DecodedJsonRequest;
+      return pool.run('decodeJsonInferRequest', owned.buffer, [owned.buffer]);
     },
   };
 }

@@ -12,7 +12,7 @@ export async function runTaskInline<T extends TaskTable = typeof TASKS, K extend
   const handler = Object.hasOwn(tasks, kind) ? tasks[kind] : undefined;
   if (!handler) throw new InferenceError('INTERNAL', `unknown task kind '${kind}'`);
   try {
-    return (await handler(payload)).result as TaskResult<T, K>;
+    return (await handler(payload)).result;
   } catch (err) {
     throw toTaskError(err, kind);
   }

@@ -12,9 +12,11 @@ export interface TaskOutput<R> {
   transfer?: ArrayBuffer[];
 }
 
-/** A task handler: runs in a worker thread, or inline through runTaskInline. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TaskHandler = (payload: any) => TaskOutput<unknown> | Promise<TaskOutput<unknown>>;
+/**
+ * A task handler: runs in a worker thread, or inline through runTaskInline. Its payload is `never` here so that a
+ * handler of any payload type fits a table (parameters are contravariant); TaskPayload recovers each one's type.
+ */
+export type TaskHandler = (payload: never) => TaskOutput<unknown> | Promise<TaskOutput<unknown>>;
 
 /** kind → handler; a tasks module exports such a table as `TASKS`. */
 export type TaskTable = Record<string, TaskHandler>;

@@ -129,7 +129,7 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
       return Promise.reject(new InferenceError('UNAVAILABLE', `worker pool queue is full (${this.maxQueue} tasks waiting)`, 'queue_full'));
     }
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, group: options.group ?? {}, kind, payload, transfer, resolve: resolve as (v: unknown) => void, reject };
+      const job: Job = { id: this.nextId++, group: options.group ?? {}, kind, payload, transfer, resolve: resolve, reject };
       if (free) return this.start(free, job);
       const line = this.lines.get(job.group);
       if (line) line.push(job);

@@ -39,13 +39,16 @@ try {
   port.postMessage({ type: 'init-error', error: serializeTaskError(err, 'init') } satisfies FromWorker);
 }
 
-port.on('message', async ({ id, kind, payload }: TaskMessage) => {
+port.on('message', (message: TaskMessage) => void answer(message));
+
+async function answer({ id, kind, payload }: TaskMessage): Promise<void> {
   let reply: FromWorker;
   let transfer: ArrayBuffer[] = [];
   try {
     const handler = Object.hasOwn(TASKS, kind) ? TASKS[kind] : undefined;
     if (!handler) throw new InferenceError('INTERNAL', `unknown task kind '${kind}'`);
-    const out = await handler(payload);
+    // The pool typed the payload for this kind when it sent it (WorkerPool.run).
+    const out = await handler(payload as never);
     reply = { type: 'reply', id, ok: true, result: out.result };
     transfer = out.transfer ?? [];
   } catch (err) {
@@ -57,4 +60,4 @@ port.on('message', async ({ id, kind, payload }: TaskMessage) => {
     // A result that cannot be cloned (a function, say) is the task's bug; report it instead of hanging the caller.
     port.postMessage({ type: 'reply', id, ok: false, error: serializeTaskError(err, kind) } satisfies FromWorker);
   }
-});
+}

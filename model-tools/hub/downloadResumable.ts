@@ -89,16 +89,21 @@ async function appendFrom(req: HubFileRequest, part: string, from: number, onChu
 // @huggingface/hub's range reads hand back a failed response instead of throwing; a resumed read that gets the
 // whole file (200 instead of 206) would append it twice. Turn both into errors.
 function strictFetch(inner: typeof fetch): typeof fetch {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
     const res = await inner(input, init);
     const range = new Headers(init?.headers).get('range');
     if (range && !res.ok) {
-      throw new Error(`GET ${String(input)} (${range}): HTTP ${res.status}`);
+      throw new Error(`GET ${urlOf(input)} (${range}): HTTP ${res.status}`);
     }
     if (range && res.status === 200 && !/^bytes=0-/.test(range)) {
       await res.body?.cancel();
-      throw new Error(`GET ${String(input)}: the server ignored "Range: ${range}" (HTTP 200)`);
+      throw new Error(`GET ${urlOf(input)}: the server ignored "Range: ${range}" (HTTP 200)`);
     }
     return res;
-  }) as typeof fetch;
+  };
+}
+
+// A Request would print as [object Request].
+function urlOf(input: RequestInfo | URL): string {
+  return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 }

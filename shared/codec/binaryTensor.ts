@@ -38,7 +38,7 @@ export function viewTensor(datatype: Exclude<Datatype, 'BYTES'>, bytes: Uint8Arr
   }
   // new Uint8Array(view) copies, also for a Buffer (whose slice() is a view).
   const src = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
-  return new Ctor(src.buffer as ArrayBuffer, src.byteOffset, count);
+  return new Ctor(src.buffer, src.byteOffset, count);
 }
 
 /** Decodes BYTES elements: each is a 4-byte little-endian length followed by that many bytes. */

@@ -82,7 +82,7 @@ export function buildDecodedRequest(root: unknown, convert: DataConverter): Deco
   const outputs = (root.outputs as unknown[] | undefined)?.map(checkOutput);
   // Only the keys the client sent, in protocol order.
   const header: InferRequestHeader = {
-    ...(root.id !== undefined && { id: root.id as string }),
+    ...(root.id !== undefined && { id: root.id }),
     ...(parameters && { parameters }),
     inputs,
     ...(outputs && { outputs }),

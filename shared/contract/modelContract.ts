@@ -42,7 +42,8 @@ export interface MetadataLike {
 /** The parts of GET /v2/models/{m}/config the contract reads (Triton's model-config JSON form). */
 export interface ConfigLike {
   max_batch_size?: number;
-  parameters?: Record<string, { string_value?: string } | unknown>;
+  /** Triton's form is `{ string_value }`, or a plain string; configParameter checks which. */
+  parameters?: Record<string, unknown>;
 }
 
 /**
@@ -98,7 +99,7 @@ function parseRanges(text: string | undefined): Record<string, [number, number]>
     const v = JSON.parse(text) as Record<string, unknown>;
     const out: Record<string, [number, number]> = {};
     for (const [k, r] of Object.entries(v)) {
-      if (Array.isArray(r) && r.length === 2 && r.every(Number.isSafeInteger) && r[0] <= r[1]) out[k] = [r[0], r[1]];
+      if (Array.isArray(r) && r.length === 2 && r.every(Number.isSafeInteger) && r[0] <= r[1]) out[k] = r as [number, number];
     }
     return out;
   } catch {

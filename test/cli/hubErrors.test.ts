@@ -27,7 +27,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const answering = (status: number): typeof fetch => (async () => new Response(JSON.stringify({ error: 'nope' }), { status, headers: { 'content-type': 'application/json' } })) as typeof fetch;
+const answering = (status: number): typeof fetch => (async () => new Response(JSON.stringify({ error: 'nope' }), { status, headers: { 'content-type': 'application/json' } }));
 
 describe('hub failures as HubFetchError', () => {
   it('a refused repo (401/403) points at HF_TOKEN', async () => {
@@ -45,7 +45,7 @@ describe('hub failures as HubFetchError', () => {
 
   it('a download that keeps failing after its retries, with the reason (the hub library rejects with a bare string)', async () => {
     const dropDownloads = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      if (String(input).includes('/cdn/')) throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+      if ((input instanceof Request ? input.url : String(input)).includes('/cdn/')) throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
       return fetch(input, init);
     }) as typeof fetch;
     const err = await fetchModel({ repo: REPO, into: dir, endpoint, fetch: dropDownloads, maxRetries: 1 }).catch((e) => e);

@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startGateway, type RunningGateway } from '../../gateway/node';
 import { binaryBody, deadBackendUrl, startLoopbackBackend, type LoopbackBackend } from './support/loopbackBackend';
@@ -170,9 +173,6 @@ describe('startGateway (Node, undici keep-alive pools)', () => {
   });
 
   it('picks up keys added to the keys file on reloadKeys', async () => {
-    const { mkdtemp, rm } = await import('node:fs/promises');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const { createTenantKey } = await import('../../gateway/auth/keysFileWriter');
     const dir = await mkdtemp(join(tmpdir(), 'gw-keys-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));

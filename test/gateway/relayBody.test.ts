@@ -15,7 +15,7 @@ afterEach(async () => {
   await new Promise((r) => s.close(r));
 });
 
-async function relayOf(total: number, idleMs?: number): Promise<{ relay: RelayBody; write(b: Uint8Array): void; end(): void; abort(): void }> {
+async function relayOf(total: number, idleMs?: number): Promise<{ relay: RelayBody; write: (b: Uint8Array) => void; end: () => void; abort: () => void }> {
   const incoming = new Promise<IncomingMessage>((resolve) => {
     server = createServer((req) => resolve(req));
   });

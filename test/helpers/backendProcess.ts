@@ -31,7 +31,7 @@ export function spawnBackend(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   const logs: Array<Record<string, any>> = [];
   let stderr = '';
   const stderrWaiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
     for (const w of stderrWaiters.splice(0)) {
       if (w.pattern.test(stderr)) w.resolve();
@@ -42,7 +42,7 @@ export function spawnBackend(args: string[], env: NodeJS.ProcessEnv = {}): Promi
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: Record<string, any>;
       try {
         entry = JSON.parse(line);

@@ -31,22 +31,21 @@ export class RunnerGate {
 
   /** Wraps a runner so its executions pass the gate. */
   wrap(runner: ModelRunner): ModelRunner {
-    const gate = this;
     const id = this.opened++;
     return {
       get provider() {
         return runner.provider;
       },
-      async run(inputs, outputNames) {
-        gate.started++;
-        gate.active++;
-        gate.busyRunners.add(id);
+      run: async (inputs, outputNames) => {
+        this.started++;
+        this.active++;
+        this.busyRunners.add(id);
         try {
-          if (gate.held) await gate.held;
+          if (this.held) await this.held;
           return await runner.run(inputs, outputNames);
         } finally {
-          gate.active--;
-          gate.busyRunners.delete(id);
+          this.active--;
+          this.busyRunners.delete(id);
         }
       },
       get healthy() {

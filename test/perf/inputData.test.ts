@@ -19,7 +19,7 @@ function model(inputs: Partial<ModelTensor>[], maxBatchSize = 32): ModelInfo {
     name: 'm',
     version: '',
     maxBatchSize,
-    inputs: inputs.map((i) => ({ name: 'X', datatype: 'FP32', shape: [1], optional: false, ...i }) as ModelTensor),
+    inputs: inputs.map((i) => ({ name: 'X', datatype: 'FP32', shape: [1], optional: false, ...i })),
     outputs: [{ name: 'EMBEDDING', datatype: 'FP32', shape: [1152], optional: false }],
     composing: [],
   };

@@ -11,7 +11,7 @@ import type { ModelInfo, ModelTensor } from '../../client/perf/model/modelInfo';
 
 const utf8 = new TextEncoder();
 const tensor = (input: Partial<ModelTensor>, bytes: Uint8Array, shape: number[]): RequestTensor => ({
-  input: { name: 'X', datatype: 'FP32', shape: shape.slice(1), optional: false, ...input } as ModelTensor,
+  input: { name: 'X', datatype: 'FP32', shape: shape.slice(1), optional: false, ...input },
   bytes,
   shape,
 });

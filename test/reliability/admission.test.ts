@@ -63,7 +63,7 @@ describe('body admission', () => {
     const s = await rawClient(backend.url, postHead(INFER, 1000), '{"inputs":[');
     const reply = await new Promise<string>((resolve) => {
       let text = '';
-      s.on('data', (d) => (text += d));
+      s.on('data', (d: Buffer) => (text += d.toString()));
       s.on('close', () => resolve(text));
     });
     expect(reply).toMatch(/^HTTP\/1\.1 408/);

@@ -3,7 +3,6 @@
  * that named ONNX Runtime's graph nodes; negative ids wrapped to other tokens. Now ids are range-checked before
  * they are queued, and a batch that fails anyway is retried row by row so only the bad row fails.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBackend, type Backend } from '../../gpu-backend/server';
 import { startTestBackend } from '../helpers/backend';

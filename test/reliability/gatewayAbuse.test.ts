@@ -3,6 +3,7 @@
  * them at once. Now it refuses a body over the backend's limit from its Content-Length alone, and caps the bytes
  * of bodies it holds at once, refusing more with a retryable 503 instead of growing its memory.
  */
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../gateway/node';
 import type { Backend } from '../../gpu-backend/server';
@@ -25,10 +26,10 @@ afterAll(async () => {
 });
 
 /** The status line the gateway answers with, from a raw connection. */
-function reply(socket: import('node:net').Socket): Promise<string> {
+function reply(socket: Socket): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
-    socket.on('data', (d) => (text += d));
+    socket.on('data', (d: Buffer) => (text += d.toString()));
     socket.on('close', () => resolve(text));
   });
 }

@@ -14,7 +14,7 @@ import { validateStepTensor, type StepTensor } from './inputDataset';
 /** Reads the steps of one --input-data JSON document (already parsed) for `model`; `source` names the file. */
 export function parseJsonInputData(doc: unknown, model: ModelInfo, source: string): Map<string, StepTensor>[] {
   if (typeof doc !== 'object' || doc === null || !('data' in doc)) throw new PerfUsageError(`${source}: The json file doesn't contain data field`);
-  const data = (doc as { data: unknown }).data;
+  const data = doc.data;
   if (!Array.isArray(data) || data.length === 0) throw new PerfUsageError(`${source}: "data" must be a non-empty array of steps`);
   const streams = Array.isArray(data[0]);
   if (data.some((s) => Array.isArray(s) !== streams)) {
@@ -22,7 +22,7 @@ export function parseJsonInputData(doc: unknown, model: ModelInfo, source: strin
   }
   const entries: { step: unknown; where: string }[] = streams
     ? (data as unknown[][]).flatMap((stream, s) => stream.map((step, k) => ({ step, where: `${source}, stream id: ${s}, step id: ${k}` })))
-    : data.map((step, k) => ({ step, where: `${source}, stream id: 0, step id: ${k}` }));
+    : (data as unknown[]).map((step, k) => ({ step, where: `${source}, stream id: 0, step id: ${k}` }));
   return entries.map(({ step, where }) => readStep(step, model, where));
 }
 
@@ -68,7 +68,7 @@ function readTensor(value: unknown, input: ModelTensor, where: string): StepTens
     return { bytes, shape };
   }
   if (typeof content === 'object' && content !== null && 'b64' in content) {
-    const b64 = (content as { b64: unknown }).b64;
+    const b64 = content.b64;
     if (typeof b64 !== 'string') throw new PerfUsageError(`the value of b64 field should be of type string ( Location ${where}, input ${input.name})`);
     const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
     if (input.datatype === 'BYTES') checkElementCount(decodeBytesElements(bytes, input.name).length, shape, input, where);

@@ -23,7 +23,7 @@ export type ComposingTree = Map<string, ModelId[]>;
 export function indexModelStats(entries: readonly TritonModelStats[], into: StatsSnapshot = new Map()): StatsSnapshot {
   for (const e of entries) {
     let byVersion = into.get(e.name);
-    if (!byVersion) into.set(e.name, (byVersion = new Map()));
+    if (!byVersion) into.set(e.name, (byVersion = new Map<string, TritonModelStats>()));
     byVersion.set(String(e.version), e);
   }
   return into;

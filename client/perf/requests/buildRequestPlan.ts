@@ -24,7 +24,7 @@ export interface RequestPlanOptions {
  */
 export function buildHttpRequestPlan(o: RequestPlanOptions): HttpRequestPlan {
   const total = o.dataset.steps.length;
-  const bodies: (PreparedRequest | null)[] = new Array(total).fill(null);
+  const bodies = new Array<PreparedRequest | null>(total).fill(null);
   for (let k = 0; k < total; k++) {
     const step = requestStep(0, 1, k, o.batchSize, total);
     if (bodies[step]) continue;

@@ -27,7 +27,7 @@ export function decodeFirstOutput(body: Uint8Array, headerLength: string | undef
   }
   let header: { outputs?: JsonOutput[] };
   try {
-    header = JSON.parse(Buffer.from(body.buffer, body.byteOffset, n).toString('utf8'));
+    header = JSON.parse(Buffer.from(body.buffer, body.byteOffset, n).toString('utf8')) as { outputs?: JsonOutput[] };
   } catch {
     throw new ValidateError(`${what}: the response header is not JSON; is --url a KServe v2 server?`);
   }

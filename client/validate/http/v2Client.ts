@@ -158,8 +158,8 @@ function header(r: Reply, name: string): string | undefined {
 function errorText(body: Uint8Array): string {
   const text = Buffer.from(body).toString('utf8');
   try {
-    const parsed = JSON.parse(text);
-    if (parsed && typeof parsed.error === 'string') return parsed.error;
+    const parsed = JSON.parse(text) as { error?: unknown } | null;
+    if (typeof parsed?.error === 'string') return parsed.error;
   } catch {
     // not JSON
   }
@@ -168,7 +168,7 @@ function errorText(body: Uint8Array): string {
 
 function parseJson(body: Uint8Array, what: string): Record<string, unknown> {
   try {
-    return JSON.parse(Buffer.from(body).toString('utf8'));
+    return JSON.parse(Buffer.from(body).toString('utf8')) as Record<string, unknown>;
   } catch {
     throw new ValidateError(`${what}: the answer is not JSON; is --url a KServe v2 server?`);
   }

@@ -48,7 +48,7 @@ export async function cosineKNeighbours(engine: SimilarityEngine, queries: Matri
 // Writes row i's k neighbours into the outputs; false when a tie may reach past the candidates.
 function selectRow(block: TopKBlock, i: number, k: number, nKeys: number, indices: Int32Array, distances: Float32Array): boolean {
   const K = block.k;
-  const cand: { index: number; distance: number }[] = new Array(K);
+  const cand = new Array<{ index: number; distance: number }>(K);
   for (let c = 0; c < K; c++) {
     cand[c] = { index: Number(block.indices[i * K + c]), distance: cosineDistance(block.values[i * K + c]) };
   }

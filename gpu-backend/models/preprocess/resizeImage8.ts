@@ -21,7 +21,6 @@ export function resizeImage8(
   filter: ResampleFilter,
   scheme: FixedPointScheme = 'pil',
 ): Image8 {
-  const { channels } = src;
   if (width === src.width && height === src.height) return { ...src, data: src.data.slice() };
   const vertical = height !== src.height ? axisCoefficients(src.height, height, filter, scheme) : undefined;
 

@@ -18,8 +18,8 @@ export async function runSiglip(args: string[], env: NodeJS.ProcessEnv = {}): Pr
   const child = spawn(process.execPath, ['bin/siglip.js', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const [code] = (await once(child, 'close')) as [number | null];
   return { code, stdout, stderr };
 }
@@ -42,9 +42,9 @@ export function startSiglip(args: string[], env: NodeJS.ProcessEnv = {}): Runnin
   const logs: Array<Record<string, any>> = [];
   const waiters: Array<{ match: (l: Record<string, any>) => boolean; resolve: (l: Record<string, any>) => void }> = [];
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  createInterface({ input: child.stdout }).on('line', (text) => {
     let line: Record<string, any>;
     try {
       line = JSON.parse(text);
@@ -52,7 +52,10 @@ export function startSiglip(args: string[], env: NodeJS.ProcessEnv = {}): Runnin
       return;
     }
     logs.push(line);
-    for (const w of waiters.splice(0)) (w.match(line) ? w.resolve(line) : waiters.push(w));
+    for (const w of waiters.splice(0)) {
+      if (w.match(line)) w.resolve(line);
+      else waiters.push(w);
+    }
   });
   return {
     child,

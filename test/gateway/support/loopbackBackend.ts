@@ -1,5 +1,5 @@
 /** A real HTTP backend on 127.0.0.1 (node:http) for testing the Node gateway's undici transport end to end. */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface LoopbackBackend {
@@ -54,7 +54,7 @@ export async function startLoopbackBackend(name: string, options: LoopbackOption
       await new Promise((r) => server.close(r));
     },
   };
-  server = createServer(async (req, res) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     started.push(req.url!);
     if (options.refuseInfer && req.url === '/v2/models/toy/infer') {
       res.writeHead(options.refuseInfer.status, { 'content-type': 'application/json', 'x-served-by': name });
@@ -89,7 +89,8 @@ export async function startLoopbackBackend(name: string, options: LoopbackOption
       return json(200, { model_name: 'toy', model_version: '1', outputs: [{ name: 'EMBEDDING', datatype: 'FP32', shape: [n, 1], data: sums }] });
     }
     return json(404, { error: 'not found' });
-  });
+  };
+  server = createServer((req, res) => void answer(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   backend.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return backend;
