@@ -1,0 +1,169 @@
+/**
+ * ModelInfer and ModelStreamInfer: the gRPC twin of http/routes/inferRoute.ts. A request's message holds its
+ * share of the admission budget while it is decoded and checked (as a body does over HTTP), then goes to the
+ * same model, batcher and statistics as an HTTP request; a client that cancels before dispatch is dropped.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { InferenceError, toGrpcStatus, unavailable } from '../../shared/errors';
+import { CancelledError } from '../batching/dynamicBatcher';
+import type { ByteBudget } from '../http/body/byteBudget';
+import type { ParsedInferRequest } from '../http/inferCodec';
+import { queueTimeoutMs } from '../models/queuePolicy';
+import type { OutputTensor, ServedModel } from '../models/types';
+import { decodeModelInferRequest, parseGrpcInferRequest, type GrpcRequestChecks } from './grpcInferRequest';
+import { answersRaw, inferResponseObject } from './grpcInferResponse';
+import type { CallContext, GrpcServer } from './grpcServer';
+import { encodeMessage, messageType } from './protos';
+
+const RESPONSE = messageType('inference.ModelInferResponse');
+const STREAM_RESPONSE = messageType('inference.ModelStreamInferResponse');
+
+/** Shared-memory hooks of ModelInfer (gpu-backend/shm, when the extension is wired in). */
+export interface InferSharedMemory extends Omit<GrpcRequestChecks, 'sharedMemory'> {
+  readonly enabled: boolean;
+  /** Writes the outputs a request asked for in shared memory into their regions. */
+  writeOutputs(outputs: ParsedInferRequest['outputs'], tensors: readonly OutputTensor[]): Promise<void>;
+}
+
+/** What inference over gRPC needs, resolved at start-up. */
+export interface GrpcInferDeps {
+  models: { lookup(name: string, version?: string): ServedModel };
+  lifecycle: { readonly shuttingDown: boolean };
+  admission: ByteBudget;
+  sharedMemory?: InferSharedMemory;
+}
+
+const nowNs = () => performance.now() * 1e6;
+
+/** Runs one encoded ModelInferRequest; resolves with the ModelInferResponse object. */
+export async function inferOnce(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallContext, 'signal'> & Partial<Pick<CallContext, 'model'>>): Promise<object> {
+  const start = nowNs();
+  if (deps.lifecycle.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
+  const { m, parsed } = await admitted(deps, bytes, ctx, start);
+  try {
+    const { request } = parsed;
+    const outputs = await m.infer(request.inputs, {
+      timeoutMs: queueTimeoutMs(m, request.parameters),
+      signal: ctx.signal,
+      parameters: request.parameters,
+      outputs: request.outputs.map((o) => o.name),
+    });
+    if (deps.sharedMemory?.enabled) await deps.sharedMemory.writeOutputs(request.outputs, outputs);
+    const response = inferResponseObject(m, request, outputs, answersRaw(request, parsed.raw, outputs));
+    recordOutcome(m, start, null);
+    return response;
+  } catch (err) {
+    if (!(err instanceof CancelledError)) recordOutcome(m, start, err);
+    throw err;
+  }
+}
+
+// Decodes and checks the message while its bytes hold their share of the admission budget (503 past it, as over HTTP).
+async function admitted(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallContext, 'signal'> & Partial<Pick<CallContext, 'model'>>, start: number) {
+  const reader = deps.admission.reader(ctx.signal);
+  // gRPC has read the whole message already; it counts against the budget until it is checked.
+  await reader.reserve(bytes.byteLength);
+  let m: ServedModel | undefined;
+  try {
+    const req = decodeModelInferRequest(bytes);
+    m = deps.models.lookup(req.model_name ?? '', req.model_version || undefined);
+    ctx.model = m.name;
+    const shm = deps.sharedMemory?.enabled ? deps.sharedMemory : undefined;
+    const parsed = await parseGrpcInferRequest(m, req, { sharedMemory: Boolean(shm), readInputs: shm?.readInputs, checkOutputs: shm?.checkOutputs });
+    return { m, parsed };
+  } catch (err) {
+    if (m && !(err instanceof CancelledError)) recordOutcome(m, start, err);
+    throw err;
+  } finally {
+    reader.release();
+  }
+}
+
+function recordOutcome(m: ServedModel, start: number, err: unknown): void {
+  const ns = nowNs() - start;
+  if (err === null) m.telemetry.requestSucceeded(ns);
+  else m.telemetry.requestFailed(ns, err instanceof InferenceError ? err.reason.toLowerCase() : 'internal');
+}
+
+/** The ModelInfer handler (its request and response travel as bytes: see protos.ts). */
+export function modelInferHandler(server: GrpcServer, deps: () => GrpcInferDeps): grpc.handleUnaryCall<unknown, unknown> {
+  return server.unary({}, async (request, ctx) => {
+    const bytes = request as Buffer;
+    ctx.bytesIn = bytes.byteLength;
+    const encoded = encodeMessage(RESPONSE, await inferOnce(deps(), bytes, ctx));
+    ctx.bytesOut = encoded.byteLength;
+    return encoded;
+  });
+}
+
+/**
+ * The ModelStreamInfer handler: every request on the stream runs as it arrives, and each is answered on the
+ * stream when done, a failure as `error_message` (the stream goes on). The stream ends once the client has
+ * half-closed and every answer is out; a drain ends it once its requests in flight are answered.
+ */
+export function modelStreamInferHandler(server: GrpcServer, deps: () => GrpcInferDeps) {
+  return server.stream<grpc.ServerDuplexStream<unknown, unknown>>({}, (call, ctx) =>
+    new Promise<void>((resolve) => {
+      let pending = 0;
+      let ending = false;
+      let ended = false;
+      const end = () => {
+        if (ended || pending > 0 || !ending) return;
+        ended = true;
+        stopDrain();
+        call.end();
+        resolve();
+      };
+      const stopDrain = server.whenDraining(() => {
+        ending = true;
+        end();
+      });
+      call.on('cancelled', () => {
+        ending = true;
+        pending = 0;
+        if (!ended) {
+          ended = true;
+          stopDrain();
+          resolve();
+        }
+      });
+      call.on('data', (bytes: Buffer) => {
+        pending++;
+        ctx.bytesIn = (ctx.bytesIn ?? 0) + bytes.byteLength;
+        void inferOnce(deps(), bytes, { signal: ctx.signal })
+          .then(
+            (response) => ({ infer_response: response }),
+            (err: unknown) => {
+              if (err instanceof CancelledError || ctx.signal.aborted) return null;
+              const { details, error } = toGrpcStatus(err, ctx.requestId);
+              if (error.code === 'INTERNAL') server.failure(err, ctx);
+              // The request's id, so a client matching answers to requests can tell which one failed.
+              return { error_message: details, infer_response: { id: requestIdOf(bytes) } };
+            },
+          )
+          .then((message) => {
+            pending--;
+            if (message && !ended) {
+              const encoded = encodeMessage(STREAM_RESPONSE, message);
+              ctx.bytesOut = (ctx.bytesOut ?? 0) + encoded.byteLength;
+              call.write(encoded);
+            }
+            end();
+          });
+      });
+      call.on('end', () => {
+        ending = true;
+        end();
+      });
+    }),
+  );
+}
+
+// The id of a request that failed, if its message could be read at all.
+function requestIdOf(bytes: Uint8Array): string {
+  try {
+    return decodeModelInferRequest(bytes).id ?? '';
+  } catch {
+    return '';
+  }
+}
