@@ -11,6 +11,7 @@ import { parseInteger, parsePort } from '../optionParsers';
 export function addBackendOptions(cmd: Command): Command {
   cmd
     .option('--port <port>', 'port of the KServe v2 HTTP API', parsePort, 8000)
+    .option('--grpc-port <port>', "Triton's gRPC port, KServe v2 GRPCInferenceService and grpc.health.v1 (default: --port + 1, so 8001; 0 turns gRPC off)", parsePort)
     .option('--metrics-port <port>', "Triton's metrics port, GET /metrics (default: --port + 2, so 8002; 0 picks a free one)", parsePort)
     .option('--no-metrics-port', 'serve /metrics on the API port only')
     .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
@@ -35,9 +36,12 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
   const port = o.port as number;
   // Triton's trio is 8000/8001/8002: the metrics port follows the API port unless given (false: --no-metrics-port).
   const metricsPort = o.metricsPort === false ? false : typeof o.metricsPort === 'number' ? o.metricsPort : port === 0 ? 0 : port + 2;
+  // gRPC follows it the same way (8001 by default, a free port with --port 0); --grpc-port 0 turns gRPC off.
+  const grpcPort = o.grpcPort === 0 ? false : typeof o.grpcPort === 'number' ? o.grpcPort : port === 0 ? 0 : port + 1;
   return {
     port,
     metricsPort,
+    grpcPort,
     host: o.host as string,
     modelRepository: o.modelRepository as string | undefined,
     providers: typeof o.providers === 'string' ? o.providers.split(',').map((s) => s.trim()) : undefined,
