@@ -257,7 +257,7 @@ describe('refusals only gRPC has', () => {
       { ModelInfer: { path: '/inference.GRPCInferenceService/ModelInfer', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
       'Raw',
     );
-    const rawClient = new Raw(backend.grpcUrl!, grpc.credentials.createInsecure()) as grpc.Client & { ModelInfer: Function };
+    const rawClient = new Raw(backend.grpcUrl!, grpc.credentials.createInsecure()) as unknown as grpc.Client & { ModelInfer: (b: Buffer, cb: (e: grpc.ServiceError) => void) => void };
     try {
       const err = await new Promise<grpc.ServiceError>((resolve) => rawClient.ModelInfer(Buffer.from([0x0a, 0xff, 0xff, 0xff]), (e: grpc.ServiceError) => resolve(e)));
       expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
