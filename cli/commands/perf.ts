@@ -13,14 +13,14 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function registerPerfCommand(program: Command): void {
   program
     .command('perf')
-    .description("measure throughput and latency the way Triton's perf_analyzer does (KServe v2 over HTTP)")
+    .description("measure throughput and latency the way Triton's perf_analyzer does (KServe v2 over HTTP or gRPC)")
     .showHelpAfterError(false)
     // perf_analyzer's way: commander's own "error: ..." line, kept to one line (exit code 2, like every usage error).
     .configureOutput({ outputError: (message, write) => write(`${oneLine(message)}\n`) })
     .requiredOption('-m, --model <name>', 'model to measure')
     .option('-x, --model-version <version>', 'model version (default: the server picks)')
-    .option('-u, --url <url>', 'server: host:port or http(s)://host:port[/prefix]', '127.0.0.1:8000')
-    .addOption(new Option('-i, --protocol <protocol>', 'protocol (grpc: not available yet)').choices(['http', 'grpc']).default('http'))
+    .option('-u, --url <url>', 'server: host:port or http(s)://host:port[/prefix] (default 127.0.0.1:8000; with -i grpc, its gRPC port: localhost:8001)')
+    .addOption(new Option('-i, --protocol <protocol>', 'protocol: KServe v2 over HTTP/REST, or over gRPC (raw_input_contents)').choices(['http', 'grpc']).default('http'))
     .option('-H, --header <header>', "extra HTTP header 'Name: value' (repeatable), e.g. -H 'Authorization: Bearer KEY'", collect)
     .option('--concurrency-range <start:end:step>', 'closed loop: concurrent requests to sweep (default 1)')
     .option('--request-rate-range <start:end:step>', 'open loop: requests per second to sweep (sends are scheduled, replies or not)')

@@ -30,10 +30,11 @@ describe('siglip perf (CLI)', () => {
     expect(stderr).toBe("error: required option '-m, --model <name>' not specified");
   });
 
-  it('-i grpc fails with one clear line', () => {
-    const { code, stderr } = siglip('-m', 'siglip_vision', '-i', 'grpc');
+  it('-i grpc says when no gRPC server answers, in one line', () => {
+    const { code, stderr } = siglip('-m', 'siglip_vision', '-i', 'grpc', '-u', '127.0.0.1:1');
     expect(code).toBe(3);
-    expect(stderr).toBe('siglip perf: -i grpc: siglip perf has no gRPC client backend yet (the server speaks HTTP only); use -i http, the default');
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^siglip perf: failed to get model (metadata|config) from 127\.0\.0\.1:1: gRPC UNAVAILABLE: .*is the server running, with its gRPC port at -u\?$/);
   });
 
   it('says what a bad range should look like, in one line', () => {

@@ -99,11 +99,17 @@ describe('resolvePerfOptions', () => {
     expect(bad({ maxTrials: 'x' })).toMatch(/--max-trials takes an integer/);
   });
 
-  it('-i grpc fails with one clear line (the seam for a gRPC backend)', () => {
+  it('-i grpc takes host:port, Triton\'s gRPC port by default, and gets the gRPC client backend', async () => {
     const o = resolvePerfOptions({ model: 'm', protocol: 'grpc' });
-    expect(() => createClientBackend({ protocol: o.protocol, url: o.url, headers: {} })).toThrow(
-      '-i grpc: siglip perf has no gRPC client backend yet (the server speaks HTTP only); use -i http, the default',
-    );
+    expect(o.url.host).toBe('localhost:8001');
+    expect(resolvePerfOptions({ model: 'm', protocol: 'grpc', url: '127.0.0.1:9001' }).url.host).toBe('127.0.0.1:9001');
+    expect(resolvePerfOptions({ model: 'm', protocol: 'grpc', url: 'grpc://[::1]:9001' }).url.host).toBe('[::1]:9001');
+    for (const url of ['http://127.0.0.1:8001', '127.0.0.1', '127.0.0.1:8001/v2']) {
+      expect(() => resolvePerfOptions({ model: 'm', protocol: 'grpc', url })).toThrow(/-u with -i grpc takes host:port/);
+    }
+    const backend = createClientBackend({ protocol: o.protocol, url: o.url, headers: {} });
+    expect(backend.protocol).toBe('grpc');
+    await backend.close();
   });
 });
 

@@ -1,12 +1,12 @@
 // The seam between the profiler and a protocol (perf_analyzer's cb::ClientBackend, src/client_backend/): model
-// metadata, configuration, statistics, and the request plan its sender threads follow. `-i http` is the only
-// backend so far; a gRPC one plugs in here (and names its sender in senders/senderThread.ts).
+// metadata, configuration, statistics, and the request plan its sender threads follow: `-i http`
+// (httpClientBackend.ts) or `-i grpc` (grpcClientBackend.ts); each plan names its sender (senders/senderThread.ts).
 import type { Parameters } from '../../../shared/protocol';
-import { PerfUsageError } from '../errors';
 import type { InputDataset } from '../inputs/inputDataset';
 import type { TritonModelStats } from '../measure/serverStats';
 import type { ModelConfigJson, ModelInfo, ModelMetadataJson } from '../model/modelInfo';
-import type { HttpRequestPlan, InputTensorFormat, OutputTensorFormat } from '../requests/preparedRequest';
+import type { InputTensorFormat, OutputTensorFormat, RequestPlan } from '../requests/preparedRequest';
+import { createGrpcClientBackend } from './grpcClientBackend';
 import { createHttpClientBackend } from './httpClientBackend';
 
 /** `-i`: the protocol to the server. */
@@ -20,7 +20,7 @@ export interface ClientBackend {
   /** The `model_stats` entries of one model (every version it has). */
   modelStatistics(name: string): Promise<TritonModelStats[]>;
   /** The prebuilt requests the sender threads send. */
-  requestPlan(o: RequestPlanInput): HttpRequestPlan;
+  requestPlan(o: RequestPlanInput): RequestPlan;
   close(): Promise<void>;
 }
 
@@ -37,13 +37,14 @@ export interface RequestPlanInput {
 /** Where and how to reach the server. */
 export interface ClientBackendOptions {
   protocol: Protocol;
+  /** http(s)://host:port[/prefix], or grpc://host:port for -i grpc. */
   url: URL;
-  /** Extra headers for every request (-H), lower-case names. */
+  /** Extra headers for every request (-H), lower-case names; gRPC sends them as call metadata. */
   headers: Record<string, string>;
 }
 
 /** The backend for `-i`. */
 export function createClientBackend(o: ClientBackendOptions): ClientBackend {
-  if (o.protocol === 'http') return createHttpClientBackend(o.url, o.headers);
-  throw new PerfUsageError('-i grpc: siglip perf has no gRPC client backend yet (the server speaks HTTP only); use -i http, the default');
+  if (o.protocol === 'grpc') return createGrpcClientBackend(o.url.host, o.headers);
+  return createHttpClientBackend(o.url, o.headers);
 }

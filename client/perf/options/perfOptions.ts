@@ -11,7 +11,7 @@ import type { InputTensorFormat, OutputTensorFormat } from '../requests/prepared
 import { parseHeaderOption } from './headerOption';
 import { parseRange, type SearchRange } from './range';
 import { parseRequestParameter } from './requestParameter';
-import { normalizeServerUrl } from './serverUrl';
+import { normalizeGrpcTarget, normalizeServerUrl } from './serverUrl';
 import { parseShapeOption } from './shapeOption';
 
 /** The load to sweep. */
@@ -146,7 +146,8 @@ export function resolvePerfOptions(raw: PerfOptionsInput): PerfOptions {
   return {
     model: raw.model,
     modelVersion: raw.modelVersion ?? '',
-    url: normalizeServerUrl(raw.url ?? '127.0.0.1:8000'),
+    // perf_analyzer's defaults: Triton's HTTP port, or its gRPC port with -i grpc.
+    url: protocol === 'grpc' ? normalizeGrpcTarget(raw.url ?? 'localhost:8001') : normalizeServerUrl(raw.url ?? '127.0.0.1:8000'),
     protocol,
     load,
     requestCount: int(raw.requestCount, '--request-count', 0, 0),

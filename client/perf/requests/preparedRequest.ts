@@ -23,3 +23,17 @@ export interface HttpRequestPlan {
   /** Request bodies by the data step they start at; steps no request starts at are left empty. */
   bodies: (PreparedRequest | null)[];
 }
+
+/** Everything a sender thread needs to send a model's requests over gRPC (ModelInfer, one unary call each). */
+export interface GrpcRequestPlan {
+  transport: 'grpc';
+  /** host:port of the server's gRPC port. */
+  target: string;
+  /** Metadata sent with every call (the -H headers), lower-case names. */
+  metadata: Record<string, string>;
+  /** Encoded ModelInferRequest messages by the data step they start at; steps no request starts at are left empty. */
+  bodies: (PreparedRequest | null)[];
+}
+
+/** A sender thread's plan, for either protocol. */
+export type RequestPlan = HttpRequestPlan | GrpcRequestPlan;

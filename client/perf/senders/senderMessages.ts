@@ -1,10 +1,10 @@
 // Messages between the profiler (main thread) and its sender threads.
-import type { HttpRequestPlan } from '../requests/preparedRequest';
+import type { RequestPlan } from '../requests/preparedRequest';
 import type { RateSchedule } from '../load/rateSchedule';
 
 /** What a sender thread starts with. */
 export interface SenderInit {
-  plan: HttpRequestPlan;
+  plan: RequestPlan;
   batchSize: number;
   /** process.hrtime.bigint() at the profiler's time zero: every thread stamps requests on this one clock. */
   timeBase: bigint;

@@ -5,6 +5,7 @@ import { requestStep } from '../inputs/inputDataset';
 import { runRateLoop } from '../load/rateLoop';
 import { ScheduleCursor } from '../load/rateSchedule';
 import type { PreparedRequest } from '../requests/preparedRequest';
+import { createGrpcSender } from './grpcSender';
 import { createHttpSender, type RequestSender, type SendResult } from './httpSender';
 import { RecordBuffer } from './requestRecords';
 import type { FromSender, SenderInit, ToSender } from './senderMessages';
@@ -14,8 +15,9 @@ const port = parentPort!;
 const post = (m: FromSender, transfer: Transferable[] = []) => port.postMessage(m, transfer);
 const nowNs = () => Number(process.hrtime.bigint() - init.timeBase);
 
-// The transport seam: a gRPC plan would name its own sender here.
-const sender: RequestSender = createHttpSender(init.plan, init.connections, nowNs);
+// The transport seam: each plan names its sender.
+const sender: RequestSender =
+  init.plan.transport === 'grpc' ? createGrpcSender(init.plan, init.connections, nowNs) : createHttpSender(init.plan, init.connections, nowNs);
 const bodies = init.plan.bodies;
 const total = bodies.length;
 
