@@ -1,5 +1,5 @@
 /** Reads a model's cumulative busy seconds (siglip_model_busy_seconds) from a backend's /metrics. */
-export async function busySeconds(baseUrl: string, model = 'siglip_vision'): Promise<number> {
+async function busySeconds(baseUrl: string, model = 'siglip_vision'): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`siglip_model_busy_seconds{model="${model}"`));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;

@@ -12,7 +12,7 @@ const RUNS = 20;
 const WARMUP = 3;
 
 /** A 1920×1080 JPEG (quality 90) made from the chelsea fixture photo, scaled up. */
-export async function makeFullHdJpeg(): Promise<Uint8Array> {
+async function makeFullHdJpeg(): Promise<Uint8Array> {
   const photo = readFileSync(new URL('../test/fixtures/siglip/chelsea.png', import.meta.url));
   return new Uint8Array(await sharp(photo).resize(1920, 1080, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer());
 }

@@ -8,7 +8,7 @@ import { parseInteger } from '../optionParsers';
 import { ProgressBars } from '../progressBars';
 
 /** The checkpoint `siglip model fetch` and `siglip serve --model` default to. */
-export const DEFAULT_REPO = 'google/siglip-so400m-patch14-384';
+const DEFAULT_REPO = 'google/siglip-so400m-patch14-384';
 
 /** Hub settings from the environment: read here, at the CLI edge, and passed inward. */
 export function hubEnvironment(env: NodeJS.ProcessEnv = process.env): { endpoint?: string; token?: string } {

@@ -21,7 +21,7 @@ export const DEFAULT_CACHE_DIR = '.siglip/validate-cache';
 /** Requests in flight at once: the old accuracy script's 60 client threads. */
 export const DEFAULT_CONCURRENCY = 60;
 /** The classifier's k (`KNeighborsClassifier(n_neighbors=10)`). */
-export const NEIGHBOURS = 10;
+const NEIGHBOURS = 10;
 
 /** Options of {@link runValidate}; only `data` is required. */
 export interface ValidateOptions {

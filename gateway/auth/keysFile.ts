@@ -5,7 +5,7 @@ import type { TenantPolicy } from '../types';
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (a SHA-256)');
 
 /** One stored key. */
-export const storedKeySchema = z.object({
+const storedKeySchema = z.object({
   id: z.string().regex(/^[0-9a-f]{12}$/, 'must be 12 lower-case hex digits'),
   sha256: hex64,
   created: z.string().optional(),
@@ -27,7 +27,6 @@ export const keysFileSchema = z.object({
 
 export type KeysFile = z.infer<typeof keysFileSchema>;
 export type TenantRecord = z.infer<typeof tenantSchema>;
-export type StoredKey = z.infer<typeof storedKeySchema>;
 
 /** An empty keys file. */
 export function emptyKeysFile(): KeysFile {

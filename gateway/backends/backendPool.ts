@@ -9,8 +9,6 @@ import { silentLogger, type Logger } from '../../shared/log/logger';
 import type { Clock } from '../types';
 import { BackendConnectError, isStreamed, type BackendRequest, type BackendTarget, type BackendTransport } from './transport';
 
-export { GATEWAY_TOKEN_HEADER };
-
 /** Pool settings, resolved at start-up. */
 export interface BackendPoolOptions {
   clock: Clock;

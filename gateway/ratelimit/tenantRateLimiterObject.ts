@@ -11,7 +11,7 @@ export interface DurableObjectStateLike {
 }
 
 /** Body of `POST /take`: the tenant's policy travels with each call, so a changed policy applies at once. */
-export const takeRequestSchema = z.object({
+const takeRequestSchema = z.object({
   cost: z.number().int().positive(),
   rate: z.number().positive(),
   burst: z.number().int().positive(),

@@ -14,7 +14,7 @@ export interface RepositoryEntry {
 }
 
 /** A config.json that failed validation; the message names the file and the field. */
-export class ModelConfigError extends Error {
+class ModelConfigError extends Error {
   constructor(file: string, detail: string) {
     super(`${file}: ${detail}`);
     this.name = 'ModelConfigError';
@@ -22,7 +22,7 @@ export class ModelConfigError extends Error {
 }
 
 /** Parses and validates one config.json. */
-export function parseModelConfig(file: string, text: string, dirName: string): ModelConfig {
+function parseModelConfig(file: string, text: string, dirName: string): ModelConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

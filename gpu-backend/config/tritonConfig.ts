@@ -29,7 +29,7 @@ export interface TritonModelConfig {
 }
 
 /** One config.json parameter as a string_value: strings as they are, anything else as its JSON text. */
-export function parameterString(value: unknown): string {
+function parameterString(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 

@@ -12,7 +12,7 @@ const utf8 = new TextEncoder();
 const ascii = new TextDecoder('latin1');
 
 /** Whether `bytes` start like a file of a format we decode (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF). */
-export function looksLikeImageFile(b: Uint8Array): boolean {
+function looksLikeImageFile(b: Uint8Array): boolean {
   if (b.length < 12) return false;
   const at = (i: number, s: string) => [...s].every((c, k) => b[i + k] === c.charCodeAt(0));
   return (
@@ -60,7 +60,7 @@ export function imageBytes(e: BytesElement, label: string, base64: boolean): Uin
 }
 
 /** Re-raises an error with the element's label in front, keeping its code (an unknown error stays internal). */
-export function labelled(err: unknown, label: string): Error {
+function labelled(err: unknown, label: string): Error {
   if (err instanceof InferenceError) return new InferenceError(err.code, `${label}: ${err.message}`, err.reason);
   return err instanceof Error ? err : new Error(String(err));
 }

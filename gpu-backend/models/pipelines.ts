@@ -18,14 +18,14 @@ export interface PipelineLimits extends ImageLimits, TextLimits {
 
 
 /** An ONNX model that takes pixel values: one FP32 input of dims [3, H, W]. */
-export function isVisionModel(m: ServedModel): m is OnnxModel {
+function isVisionModel(m: ServedModel): m is OnnxModel {
   if (!(m instanceof OnnxModel) || m.inputs.length !== 1) return false;
   const { datatype, dims } = m.inputs[0];
   return datatype === 'FP32' && dims.length === 3 && dims[0] === 3;
 }
 
 /** An ONNX model that takes token ids: one INT64 input of dims [L]. */
-export function isTextModel(m: ServedModel): m is OnnxModel {
+function isTextModel(m: ServedModel): m is OnnxModel {
   return m instanceof OnnxModel && m.inputs.length === 1 && m.inputs[0].datatype === 'INT64' && m.inputs[0].dims.length === 1;
 }
 

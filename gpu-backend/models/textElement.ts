@@ -6,7 +6,7 @@ import type { BytesElement } from './types';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Text of a BYTES element: a JSON string, or UTF-8 bytes in the binary protocol. */
-export function elementText(e: BytesElement, label: string): string {
+function elementText(e: BytesElement, label: string): string {
   if (typeof e === 'string') return e;
   try {
     return utf8.decode(e);

@@ -82,7 +82,7 @@ export function textModelConfig(t: TextTowerConfig, stamp: ConversionStamp): Mod
  * config.json of a pipeline entry (preprocessing in front of `target`), with the Triton deployment's interface:
  * INPUT_IMAGE or INPUT_TEXT bytes → EMBEDDING [D]; image elements are file bytes unless base64_encoded is set.
  */
-export function pipelineModelConfig(name: string, target: string, dim: number): ModelConfigInput {
+function pipelineModelConfig(name: string, target: string, dim: number): ModelConfigInput {
   const image = name === MODEL_NAMES.embedImage;
   return {
     name,
@@ -106,7 +106,7 @@ export async function writeModelConfig(repository: string, config: ModelConfigIn
 }
 
 /** Files a pipeline entry needs from the checkpoint directory; the first is required, the others copied when present. */
-export const PIPELINE_FILES = {
+const PIPELINE_FILES = {
   embed_image: ['preprocessor_config.json'],
   embed_text: ['tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'special_tokens_map.json'],
 } as const;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 /** Name of the manifest fetchModel leaves beside the files it verified. */
-export const MANIFEST_FILE = '.siglip-fetch.json';
+const MANIFEST_FILE = '.siglip-fetch.json';
 
 const manifestSchema = z.object({
   repo: z.string(),

@@ -7,13 +7,13 @@ import { fileMatches, type ExpectedHash } from './fileHash';
 import { HubFetchError } from './hubFetchError';
 
 /** Files of a SigLIP checkpoint repo; the first two are required, the rest fetched when the repo has them. */
-export const CHECKPOINT_FILES = {
+const CHECKPOINT_FILES = {
   required: ['config.json', 'model.safetensors'],
   optional: ['preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'special_tokens_map.json'],
 } as const;
 
 /** The hub's public endpoint, used when no HF_ENDPOINT is given. */
-export const DEFAULT_HUB_URL = 'https://huggingface.co';
+const DEFAULT_HUB_URL = 'https://huggingface.co';
 
 /** Progress of a fetch, per file. */
 export interface FetchProgress {

@@ -11,7 +11,7 @@ const enum Ch {
 }
 
 /** Deepest nesting `value()` builds; request fields are flat, so this only stops abuse. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 // ignoreBOM: a U+FEFF inside a string is content; only the body's leading BOM is dropped (by the caller).
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });

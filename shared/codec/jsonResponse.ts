@@ -19,7 +19,7 @@ export interface UnwrittenResponse extends Omit<InferResponseHeader, 'outputs'> 
  * -Infinity (JSON.stringify would write null, which clients read as a missing value). Finite doubles are
  * written as JSON.stringify writes them (shortest round-trip form).
  */
-export function jsonNumberText(v: number): string {
+function jsonNumberText(v: number): string {
   if (v - v === 0) return String(v);
   if (v !== v) return 'NaN';
   return v > 0 ? 'Infinity' : '-Infinity';

@@ -51,7 +51,7 @@ export interface ConfigLike {
  * `default_base64_encoded` → `base64_encoded` (bool); `default_embed_model` → `embed_model` (a model name,
  * one of `embed_model_choices` when published) and our `normalize` (bool).
  */
-export const CONTRACT_CONFIG_PARAMETERS = {
+const CONTRACT_CONFIG_PARAMETERS = {
   /** JSON `{"INPUT": [min, max]}`: the inclusive range of an integer input's values (token ids and the vocabulary). */
   valueRange: 'value_range',
   defaultBase64: 'default_base64_encoded',
@@ -60,7 +60,7 @@ export const CONTRACT_CONFIG_PARAMETERS = {
 } as const;
 
 /** A config parameter's string value, from Triton's `{"string_value": ...}` form or a plain string. */
-export function configParameter(config: ConfigLike | undefined, key: string): string | undefined {
+function configParameter(config: ConfigLike | undefined, key: string): string | undefined {
   const v = config?.parameters?.[key];
   if (typeof v === 'string') return v;
   if (typeof v === 'object' && v !== null && typeof (v as { string_value?: unknown }).string_value === 'string') {

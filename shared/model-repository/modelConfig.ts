@@ -39,7 +39,7 @@ const nameMap = param(z.record(z.string().min(1), z.string().min(1)));
 const flag = param(z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]));
 
 /** A model's `parameters`: each known one typed (so a bad value names its field), any other kept as given. */
-export const modelParametersSchema = z
+const modelParametersSchema = z
   .object({
     /** Public tensor name → ONNX graph input/output name. */
     onnx_input_names: nameMap.optional(),
@@ -63,9 +63,6 @@ export const modelParametersSchema = z
     conversion: param(z.record(z.string(), z.unknown())).optional(),
   })
   .catchall(z.union([z.string(), z.number(), z.boolean(), z.object({ string_value: z.string() }).transform((v) => v.string_value)]));
-
-/** Typed model parameters. */
-export type ModelParameters = z.output<typeof modelParametersSchema>;
 
 export const modelConfigSchema = z
   .object({

@@ -28,13 +28,8 @@ export const embeddingsRequestSchema = z
 export type EmbeddingItem = z.infer<typeof embeddingItemSchema>;
 export type EmbeddingsRequest = z.output<typeof embeddingsRequestSchema>;
 
-/** Number of items a request embeds (what rate limits charge). */
-export function embeddingItemCount(req: Pick<EmbeddingsRequest, 'input'>): number {
-  return typeof req.input === 'string' ? 1 : req.input.length;
-}
-
 /** A zod error as one line naming the field, e.g. "input.2.image: Required". */
-export function describeZodError(err: z.ZodError): string {
+function describeZodError(err: z.ZodError): string {
   const issue = err.issues[0];
   const path = issue.path.length ? issue.path.join('.') : 'body';
   return `${path}: ${issue.message}`;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 
 /** The HF transformers reference fixtures (see test/fixtures/siglip, made with transformers 5.17). */
-export const FIXTURES = fileURLToPath(new URL('../fixtures/siglip', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/siglip', import.meta.url));
 export const VISION_TINY = join(FIXTURES, 'siglip_vision_tiny');
 export const TEXT_TINY = join(FIXTURES, 'siglip_text_tiny');
 

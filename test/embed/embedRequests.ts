@@ -75,21 +75,6 @@ export const embedImagesJson = (url: string, files: Uint8Array[], parameters?: P
 /** embed_image over the binary extension, each file as raw bytes (base64_encoded's default, false). */
 export const embedImagesBinary = (url: string, files: Uint8Array[], parameters?: Params) => inferBytesBinary(url, 'embed_image', 'INPUT_IMAGE', files, parameters);
 
-/**
- * embed_image with Triton's raw binary request, as the old deployment's accuracy check sends it: the file is the
- * whole body, `Inference-Header-Content-Length: 0`; the embedding follows the response's JSON header.
- */
-export async function embedImageRaw(url: string, file: Uint8Array, headers: Record<string, string> = {}): Promise<EmbedResult & { header?: any }> {
-  const res = await fetch(`${url}/v2/models/embed_image/infer`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': '0', ...headers },
-    body: file as Uint8Array<ArrayBuffer>,
-  });
-  if (res.status !== 200) return { status: res.status, error: (await res.json()).error };
-  const { header, binary } = await readBinaryResponse(res);
-  return { status: 200, header, shape: header.outputs[0].shape, rows: [new Float32Array(binary.slice().buffer)] };
-}
-
 /** siglip_text with INT64 INPUT_IDS [n, 64], as JSON numbers or binary. */
 export async function inferInputIds(url: string, ids: BigInt64Array, n: number, binary: boolean): Promise<EmbedResult> {
   const shape = [n, ids.length / n];

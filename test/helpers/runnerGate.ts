@@ -6,7 +6,7 @@ import { defaultRunnerFactory, type RunnerFactory } from '../../gpu-backend/runt
  * queue policy and cancellation then follow from the order of events, never from how fast the machine is.
  * The runs themselves are the real onnxruntime ones.
  */
-export class RunnerGate {
+class RunnerGate {
   private held: Promise<void> | null = null;
   private release: (() => void) | null = null;
   /** Executions inside a runner right now (held at the gate or computing). */

@@ -137,11 +137,11 @@ export class FakeHub {
 }
 
 /** sha256 of bytes, hex. */
-export function sha256(b: Buffer): string {
+function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
 /** git's blob id: sha1 of `blob <size>\0<content>`. */
-export function gitBlobSha1(b: Buffer): string {
+function gitBlobSha1(b: Buffer): string {
   return createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
 }

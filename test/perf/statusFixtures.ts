@@ -58,22 +58,3 @@ export function status(o: {
     overheadPct: 5,
   };
 }
-
-/** A sweep shaped like a dynamically batched model: throughput levels off while latency climbs. */
-export function sweep(): PerfStatus[] {
-  return [1, 2, 4, 8, 16].map((c) => {
-    const ips = 120 * (1 - Math.exp(-c / 3)) + 5;
-    const lat = (c / ips) * 1e9;
-    const queue = Math.max(0.2 * MS, lat * 0.45 - 2 * MS);
-    const infer = lat * 0.4;
-    return status({
-      concurrency: c,
-      inferPerSec: ips,
-      avgLatencyNs: lat,
-      sendNs: 0.8 * MS,
-      recvNs: 0.05 * MS,
-      percentiles: [[50, lat * 0.95], [90, lat * 1.3], [95, lat * 1.45], [99, lat * 1.8]],
-      server: serverStats(100 * c, { queue, input: 0.4 * MS, infer, output: 0.02 * MS, success: queue + infer + 0.6 * MS }, Math.min(c, 8)),
-    });
-  });
-}

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runValidate } from '../../client/validate';
+import { runValidate } from '../../client/validate/runValidate';
 import type { Backend } from '../../gpu-backend/server';
 import { startTestBackend } from '../helpers/backend';
 import { writeSyntheticDataset, type SyntheticDataset } from './support/syntheticDataset';

@@ -4,7 +4,7 @@ import { vi } from 'vitest';
 import { generateApiKey } from '../../gateway/auth/apiKey';
 import type { KvKeyRecord } from '../../gateway/auth/kvKeyStore';
 
-export const BACKEND = 'http://backend-a.test';
+const BACKEND = 'http://backend-a.test';
 
 /** What the stub backend saw. */
 export const seen: { path: string; headers: Headers }[] = [];

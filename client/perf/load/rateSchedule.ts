@@ -16,7 +16,7 @@ export interface RateSchedule {
  * The gap before the next send, in ns: 1/rate exactly for constant; exponential with mean 1/rate for Poisson
  * (std::exponential_distribution), drawn by inverse transform from `random` (uniform [0, 1)).
  */
-export function nextGapNs(rate: number, distribution: RequestDistribution, random: () => number): number {
+function nextGapNs(rate: number, distribution: RequestDistribution, random: () => number): number {
   if (distribution === 'constant') return Math.floor(1e9 / rate);
   return Math.floor((-Math.log(1 - random()) / rate) * 1e9);
 }
@@ -68,7 +68,7 @@ export class ScheduleCursor {
 }
 
 /** RequestRateWorker's delay_tolerance_ (src/request_rate_worker.h): 1 ms. */
-export const DELAY_TOLERANCE_NS = 1_000_000;
+const DELAY_TOLERANCE_NS = 1_000_000;
 
 /**
  * What a sender does with a due time (RequestRateWorker::SleepIfNecessary): wait `waitNs` when it is in the

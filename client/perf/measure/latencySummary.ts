@@ -1,7 +1,7 @@
 // InferenceProfiler::SummarizeLatency and GetMeanAndStdDev (src/inference_profiler.cc, perf_analyzer @069e403).
 
 /** The percentiles perf_analyzer always reports. */
-export const REPORTED_PERCENTILES = [50, 90, 95, 99] as const;
+const REPORTED_PERCENTILES = [50, 90, 95, 99] as const;
 
 /**
  * perf_analyzer's percentile rule: on latencies sorted ascending, the p-th percentile is the element at index

@@ -70,7 +70,7 @@ export interface ProfilerDeps {
 }
 
 /** perf_analyzer's overhead_pct_threshold default (src/perf_analyzer_parameters.h): senders busy over 50%. */
-export const OVERHEAD_PCT_THRESHOLD = 50;
+const OVERHEAD_PCT_THRESHOLD = 50;
 
 type Trial = { ok: true; status: PerfStatus } | { ok: false; error: Error };
 
@@ -266,7 +266,7 @@ export class InferenceProfiler {
 }
 
 /** A sender thread failed: not a measurement to retry, the run stops. */
-export class SenderError extends Error {
+class SenderError extends Error {
   override readonly name = 'SenderError';
 }
 

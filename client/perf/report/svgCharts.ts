@@ -52,7 +52,7 @@ export function esc(s: string): string {
 }
 
 /** "Nice" tick values covering [min, max] (1, 2 or 5 times a power of ten apart), from 0 unless min is given. */
-export function niceTicks(max: number, count = 5, min = 0): number[] {
+function niceTicks(max: number, count = 5, min = 0): number[] {
   if (!(max > min)) return max > 0 ? [0, max * 1.2] : [0, 1];
   const raw = (max - min) / count;
   const pow = 10 ** Math.floor(Math.log10(raw));
@@ -65,7 +65,7 @@ export function niceTicks(max: number, count = 5, min = 0): number[] {
 }
 
 /** A compact number for a tick label: 1200 -> 1.2k. */
-export function tickText(v: number): string {
+function tickText(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
   if (a >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;

@@ -3,7 +3,7 @@
 import type { RequestRecord } from '../measure/perfStatus';
 
 /** Numbers per request in a record buffer. */
-export const RECORD_FIELDS = 5;
+const RECORD_FIELDS = 5;
 
 /** A growable buffer of request records, handed over and emptied by take(). */
 export class RecordBuffer {

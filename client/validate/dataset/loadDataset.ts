@@ -27,7 +27,7 @@ export interface Dataset {
 }
 
 /** The file that lists the classes, in the data folder. */
-export const MAPPING_FILE = 'LOC_synset_mapping.txt';
+const MAPPING_FILE = 'LOC_synset_mapping.txt';
 
 /**
  * Loads the old accuracy check's layout: `LOC_synset_mapping.txt`, `train/<synset>/*` and `valid/<synset>/*`.

@@ -1,7 +1,7 @@
 import type { ResultRow, ValidateResult } from '../results';
 
 /** A figure as the old table prints it (4 decimals), or n/a. */
-export function formatFigure(x: number | null): string {
+function formatFigure(x: number | null): string {
   return x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(4);
 }
 

@@ -5,7 +5,7 @@ import { renderPerClassCsv } from './perClassCsv';
 import { renderResultsMarkdown } from './resultsMarkdown';
 
 /** The files `--out DIR` gets. */
-export const RESULT_FILES = { json: 'results.json', markdown: 'results.md', perClass: 'per_class_accuracy.csv' } as const;
+const RESULT_FILES = { json: 'results.json', markdown: 'results.md', perClass: 'per_class_accuracy.csv' } as const;
 
 /** Writes results.json (every figure and the settings), results.md and per_class_accuracy.csv, each atomically. */
 export async function writeResults(dir: string, result: ValidateResult): Promise<string[]> {

@@ -11,7 +11,7 @@ export interface Neighbours {
 }
 
 /** Extra candidates fetched beyond k, so that distance ties at the k-th place can be settled without another run. */
-export const CANDIDATE_MARGIN = 8;
+const CANDIDATE_MARGIN = 8;
 
 /**
  * `NearestNeighbors(metric="cosine").kneighbors` for L2-normalized rows (their dot product is the cosine).

@@ -9,7 +9,7 @@ export interface Matrix {
 }
 
 /** Query rows per ORT run: a [1024, n] similarity block is 40 MB for 10,000 keys, whatever the number of queries. */
-export const DEFAULT_CHUNK_ROWS = 1024;
+const DEFAULT_CHUNK_ROWS = 1024;
 
 /** Top-k similarities of a block of query rows: `values`/`indices` are [rows, k], row-major, best first. */
 export interface TopKBlock {

@@ -45,8 +45,3 @@ export function encodeWeights(values: Float32Array, dtype: WeightDtype): Uint8Ar
   const half = float32ToFloat16(values);
   return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
 }
-
-/** Bytes per element of a weight dtype. */
-export function bytesPerElement(dtype: WeightDtype): number {
-  return dtype === 'fp32' ? 4 : 2;
-}

@@ -15,7 +15,7 @@ export interface FakeModel {
 }
 
 /** A small batched model: 12 FP32 values per item in, 4 out. */
-export const TOY: FakeModel = {
+const TOY: FakeModel = {
   name: 'toy',
   maxBatchSize: 8,
   inputs: [{ name: 'PIXEL_VALUES', datatype: 'FP32', shape: [-1, 3, 2, 2] }],
@@ -23,7 +23,7 @@ export const TOY: FakeModel = {
 };
 
 /** The real SigLIP vision signature (used where the body-size limit matters). */
-export const SIGLIP_VISION: FakeModel = {
+const SIGLIP_VISION: FakeModel = {
   name: 'siglip_vision',
   maxBatchSize: 4,
   inputs: [{ name: 'PIXEL_VALUES', datatype: 'FP32', shape: [-1, 3, 384, 384] }],
@@ -31,7 +31,7 @@ export const SIGLIP_VISION: FakeModel = {
 };
 
 /** A variable-size BYTES model. */
-export const EMBED_TEXT: FakeModel = {
+const EMBED_TEXT: FakeModel = {
   name: 'embed_text',
   maxBatchSize: 16,
   inputs: [{ name: 'TEXT', datatype: 'BYTES', shape: [-1] }],

@@ -39,15 +39,6 @@ export function referenceOrder(scores: readonly number[]): number[] {
   return scores.map((s, label) => ({ s, label })).sort((a, b) => b.s - a.s || b.label - a.label).map((x) => x.label);
 }
 
-/** Fraction of queries whose true label is among the first k of referenceOrder. */
-export function referenceTopK(scoreRows: readonly number[][], trueLabels: readonly number[], k: number): number {
-  let hits = 0;
-  scoreRows.forEach((row, q) => {
-    if (referenceOrder(row).slice(0, k).includes(trueLabels[q])) hits++;
-  });
-  return hits / scoreRows.length;
-}
-
 /** Normal(0, 1) vectors from a seeded generator. */
 export function randomVectors(count: number, dim: number, rand: () => number): Float32Array[] {
   return Array.from({ length: count }, () =>

@@ -1,3 +1,0 @@
-// Text tokenization for SigLIP: HF SiglipTokenizer in TypeScript.
-export { canonicalizeText, type CanonicalizeOptions } from './canonicalizeText';
-export { SiglipTokenizer, type SiglipTokenizerConfig, type SiglipTokenizerOptions } from './siglipTokenizer';
