@@ -45,19 +45,23 @@ export function resizeTables(inW: number, inH: number, outW: number, outH: numbe
   };
 }
 
+// The kernels' tap loops run at least once (Pillow's windows always hold a tap; zero weights if one did not).
+const groupsOf = (taps: number) => Math.max(1, Math.ceil(taps / 4));
+const pairsOf = (taps: number) => Math.max(1, Math.ceil(taps / 2));
+
 // Per output pixel: [i32 byte offset of its first tap][i32 groups of 4 taps], then per group the int16 weight
 // vectors [w0 w1 w0 w1 w0 w1 0 0] and [w2 w3 w2 w3 w2 w3 0 0] (split: the hi pair vectors, then the lo ones).
 function horizontalTable(c: AxisCoefficients, split: boolean): Uint8Array {
   const outW = c.start.length;
   const vectorsPerGroup = split ? 4 : 2;
   let groups = 0;
-  for (let x = 0; x < outW; x++) groups += Math.ceil(c.count[x] / 4);
+  for (let x = 0; x < outW; x++) groups += groupsOf(c.count[x]);
   const bytes = new Uint8Array(outW * 8 + groups * vectorsPerGroup * 16);
   const view = new DataView(bytes.buffer);
   let at = 0;
   for (let x = 0; x < outW; x++) {
     const n = c.count[x];
-    const g = Math.ceil(n / 4);
+    const g = groupsOf(n);
     view.setInt32(at, c.start[x] * 3, true);
     view.setInt32(at + 4, g, true);
     at += 8;
@@ -85,13 +89,13 @@ function horizontalTable(c: AxisCoefficients, split: boolean): Uint8Array {
 function verticalTable(c: AxisCoefficients, split: boolean, firstRow: number, stride: number) {
   const outH = c.start.length;
   let maxPairs = 0;
-  for (let y = 0; y < outH; y++) maxPairs = Math.max(maxPairs, Math.ceil(c.count[y] / 2));
+  for (let y = 0; y < outH; y++) maxPairs = Math.max(maxPairs, pairsOf(c.count[y]));
   const entryStride = 8 + maxPairs * (split ? 8 : 4);
   const table = new Uint8Array(outH * entryStride);
   const view = new DataView(table.buffer);
   for (let y = 0; y < outH; y++) {
     const n = c.count[y];
-    const pairs = Math.ceil(n / 2);
+    const pairs = pairsOf(n);
     let at = y * entryStride;
     view.setInt32(at, (c.start[y] - firstRow) * stride, true);
     view.setInt32(at + 4, pairs, true);

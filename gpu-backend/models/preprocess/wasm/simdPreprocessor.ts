@@ -27,6 +27,12 @@ export interface StepTimings {
   copyOut: number;
 }
 
+/** What a benchmark asks of `run`. */
+export interface StepProbe {
+  timings: Partial<StepTimings>;
+  split?: boolean;
+}
+
 interface Exports {
   memory: WebAssembly.Memory;
   h_i16: Horizontal;
@@ -50,7 +56,7 @@ type VerticalNormalize = (
 // read a little past their buffers: every region gets this much slack after it.
 const PAD = 64;
 const PAGE = 65536;
-// One worker thread's memory stays below this; larger jobs take the scalar path.
+// One thread's WebAssembly memory (which never shrinks) stays below this; larger jobs take the scalar path.
 const MAX_MEMORY = 256 * 1024 * 1024;
 // Rows copied in per horizontal-pass call: enough to amortise the call, few enough to stay in L2.
 const CHUNK_BYTES = 128 * 1024;
@@ -67,23 +73,32 @@ export class SimdPreprocessor {
   private readonly k: Exports;
   private readonly tables = new Map<string, ResizeTables>();
 
-  private constructor(instance: WebAssembly.Instance) {
+  private constructor(
+    instance: WebAssembly.Instance,
+    private readonly maxMemory: number,
+  ) {
     this.k = instance.exports as unknown as Exports;
   }
 
-  /** The kernels, or undefined where the runtime has no WebAssembly SIMD (the caller keeps the scalar path). */
-  static load(): SimdPreprocessor | undefined {
+  /**
+   * The kernels, or undefined where the runtime has no WebAssembly SIMD (the caller keeps the scalar path).
+   * `maxMemoryBytes` bounds this instance's memory; jobs that need more are refused by `run`.
+   */
+  static load(maxMemoryBytes = MAX_MEMORY): SimdPreprocessor | undefined {
     const bytes = Buffer.from(RESAMPLE_WASM_BASE64, 'base64');
     if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return undefined;
-    return new SimdPreprocessor(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
+    return new SimdPreprocessor(new WebAssembly.Instance(new WebAssembly.Module(bytes)), maxMemoryBytes);
   }
 
   /**
    * Resizes (unless `resize` is undefined) an interleaved RGB image and writes map(value) as [3, H, W] float32
-   * into `out` from `offset`. Returns false, having written nothing, when the job would need more memory than a
-   * thread is allowed here; the caller then runs the scalar path.
+   * into `out` from `offset`. Returns false, having written nothing, when the job would need more memory than
+   * this instance may have; the caller then runs the scalar path. `probe` is for benchmarks: it receives the time
+   * of each step, and with `split` the vertical pass and normalisation run (and are timed) one after the other.
    */
-  run(image: Image8, resize: ResizeSpec | undefined, map: ChannelMap, out: Float32Array, offset: number, timings?: StepTimings, split = false): boolean {
+  run(image: Image8, resize: ResizeSpec | undefined, map: ChannelMap, out: Float32Array, offset: number, probe?: StepProbe): boolean {
+    const timings = probe?.timings;
+    const split = probe?.split ?? false;
     if (image.channels !== 3) return false;
     const outW = resize?.width ?? image.width;
     const outH = resize?.height ?? image.height;
@@ -105,7 +120,8 @@ export class SimdPreprocessor {
     const planes = reserve(3 * planeBytes);
     const inter = reserve((rows + 1) * t.stride + PAD);
     const chunk = reserve(h ? Math.min(chunkRows, rows) * inStride + PAD : 0);
-    if (at > MAX_MEMORY) return false;
+    const whole = reserve(v && split ? outH * outW * 3 + PAD : 0);
+    if (at > this.maxMemory) return false;
     const memory = this.memoryOf(at);
 
     const k = this.k;
@@ -143,8 +159,7 @@ export class SimdPreprocessor {
     let vertical: number | undefined;
     let normalize: number | undefined;
     if (v && split) {
-      // Measurement only: the vertical pass into a whole image, then normalisation of it.
-      const whole = this.memoryOf(at + align(outH * outW * 3 + PAD)) && at;
+      // Measurement only: the vertical pass into a whole 8-bit image, then normalisation of it.
       (split2 ? k.v_i16x2 : k.v_i16)(inter, t.stride, vTab, v.entryStride, outH, whole, outW * 3, outW * 3, v.precision);
       const t3 = clock();
       k.norm(whole, outW * 3, outH, outW, planes, planeBytes, mapAt);
