@@ -12,7 +12,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = 60;
 
 /** A binary-extension embed_image request carrying one encoded image file as a length-prefixed BYTES element. */
-function binaryImageRequest(file: Uint8Array): { body: Uint8Array; headers: Record<string, string> } {
+export function binaryImageRequest(file: Uint8Array): { body: Uint8Array; headers: Record<string, string> } {
   const data = encodeBytesElements([file]);
   const header = new TextEncoder().encode(
     JSON.stringify({

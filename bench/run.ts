@@ -20,6 +20,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   validate: benchValidateScoring,
   workers: benchWorkers,
   reliability: benchReliability,
+  transformersjs: async () => (await import('./transformersJs')).benchTransformersJs(),
 };
 
 // Long runs only when named: `npm run bench -- reliability` (a 10-minute soak).

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import wabt from 'wabt';
 
 const DIR = new URL('../gpu-backend/models/preprocess/wasm/', import.meta.url);
-export const WAT_URL = new URL('resample.wat', DIR);
+const WAT_URL = new URL('resample.wat', DIR);
 export const WASM_URL = new URL('resample.wasm', DIR);
 export const EMBED_URL = new URL('resampleWasm.ts', DIR);
 
