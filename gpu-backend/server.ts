@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { createLogger } from '../shared/log/createLogger';
 import { BodyBufferPool } from '../shared/http/bodyBufferPool';
 import { MODEL_NAMES } from '../shared/model-repository/modelNames';
-import { backendOptionsSchema, type BackendOptions, type BackendOptionsInput } from './config/backendOptions';
+import { backendOptionsSchema, grpcPortOf, type BackendOptions, type BackendOptionsInput } from './config/backendOptions';
+import { startGrpcBackend, type GrpcBackend } from './grpc/grpcBackend';
+import { grpcSharedMemory } from './grpc/grpcSharedMemory';
 import { ByteBudget } from './http/body/byteBudget';
 import { HttpServer } from './http/httpServer';
 import { serveMetrics } from './http/metricsServer';
@@ -29,6 +31,9 @@ export interface Backend {
   server: Server;
   /** Triton's metrics endpoint on its own port (`metricsPort`), if any. */
   metricsUrl?: string;
+  /** The gRPC API as host:port (`grpcPort`), if any. */
+  grpcUrl?: string;
+  grpcPort?: number;
   models: ReadonlyMap<string, ServedModel>;
   options: BackendOptions;
   /** Admission control of request bodies (bytes being read and decoded, bodies waiting). */
@@ -65,13 +70,20 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
   if (metricsUrl) log.info({ url: metricsUrl }, 'metrics listening');
 
   const decoders = createDecoders(options);
+  let grpc: GrpcBackend | null = null;
   const release = async () => {
     await http.close();
+    await grpc?.close();
     metricsPort?.server.closeAllConnections();
     await new Promise<void>((resolve) => (metricsPort ? metricsPort.server.close(() => resolve()) : resolve()));
     await decoders.close();
   };
   try {
+    const grpcPort = grpcPortOf(options);
+    if (grpcPort !== false) {
+      grpc = await startGrpcBackend({ ...options, grpcPort }, { log, lifecycle, models, server: { name: SERVER_NAME, version: SERVER_VERSION } });
+      log.info({ url: grpc.url }, 'gRPC listening');
+    }
     await models.load(options, { metrics, pool: decoders.pool, createRunner: deps.createRunner ?? defaultRunnerFactory(options.threadedRuntime), log });
   } catch (err) {
     await release();
@@ -80,6 +92,8 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
 
   // Shared memory is for same-host clients: on by default only when the backend listens on loopback.
   const shm = new SystemSharedMemory({ enabled: options.allowClientShm ?? isLoopback(options.host) });
+  // One instance for /v2/logging and gRPC's LogSettings.
+  const logSettings = new LogSettings(log);
   const admission = new ByteBudget({ capacity: options.maxInflightBodyBytes, maxWaiting: options.maxWaitingBodies, maxWaitMs: options.maxBodyWaitMs });
   http.serve(
     buildRoutes({
@@ -89,11 +103,12 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       lifecycle,
       log,
       admission: { budget: admission, maxBodyBytes: options.maxBodyBytes, bodyIdleTimeoutMs: options.bodyIdleTimeoutMs },
-      bodyPool: new BodyBufferPool(),
+      // As many pooled bytes as the admission budget lets in at once: in steady state no body allocates.
+      bodyPool: new BodyBufferPool(Math.max(options.maxInflightBodyBytes, 256 * 1024 * 1024), undefined, true),
       decodeJson: decoders.decodeJson,
       decodeJsonInline: decoders.decodeJsonInline,
       shm,
-      logSettings: new LogSettings(log),
+      logSettings,
       embeddings: {
         imageModel: MODEL_NAMES.embedImage,
         textModel: MODEL_NAMES.embedText,
@@ -103,20 +118,21 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
       },
     }),
   );
-  log.info({ url, models: [...models.all.keys()] }, 'backend ready');
+  grpc?.serve({ admission, logSettings, systemSharedMemory: shm, sharedMemory: grpcSharedMemory(shm) });
+  log.info({ url, ...(grpc && { grpcUrl: grpc.url }), models: [...models.all.keys()] }, 'backend ready');
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       lifecycle.shuttingDown = true;
       // Stop accepting; every request already accepted finishes with the models still running, then the models drain.
-      await http.drain(options.drainTimeoutMs);
+      await Promise.all([http.drain(options.drainTimeoutMs), grpc?.drain(options.drainTimeoutMs)]);
       await models.close();
       await shm.close();
       await release();
       log.info('backend stopped');
     })());
-  return { url, port, server: http.server, metricsUrl, models: models.all, options, admission, decodePool: decoders.pool, close };
+  return { url, port, server: http.server, metricsUrl, grpcUrl: grpc?.url, grpcPort: grpc?.port, models: models.all, options, admission, decodePool: decoders.pool, close };
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);

@@ -21,6 +21,11 @@ export interface ErrorLog {
 export function sendError(res: ServerResponse, err: unknown, log?: ErrorLog): number {
   const requestId = res.getHeader('x-request-id') as string | undefined;
   const { status, body, error } = toErrorResponse(err, requestId);
+  // The client left: there is nobody to answer (a 5xx's detail still goes to the log).
+  if (res.destroyed) {
+    if (status === 500) log?.error({ err: err instanceof Error ? err : new Error(String(err)), requestId }, 'request failed after the client left');
+    return status;
+  }
   if (status === 500) log?.error({ err: err instanceof Error ? err : new Error(String(err)), requestId }, 'request failed');
   // Refused while draining: tell the client (the gateway) it may retry elsewhere, and drop the connection.
   const headers: Record<string, string> = error.reason === 'shutdown' ? { [DRAINING_HEADER]: '1', connection: 'close' } : {};

@@ -27,9 +27,11 @@ export function createDecoders(options: Pick<BackendOptions, 'workers' | 'worker
     decodeJsonInline: decodeJsonInferRequest,
     decodeJson: async (body) => {
       if (!pool || body.byteLength < options.workerThresholdBytes) return decodeJsonInferRequest(body);
-      // The body's buffer moves to the worker without a copy; the decoded typed arrays move back.
+      // A body in shared memory (the backend's body pool) is read by the worker in place; any other body's
+      // buffer moves there without a copy. The decoded typed arrays move back.
+      if (body.buffer instanceof SharedArrayBuffer) return pool.run('decodeJsonInferRequest', body);
       const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
-      return pool.run('decodeJsonInferRequest', owned.buffer, [owned.buffer]);
+      return pool.run('decodeJsonInferRequest', owned, [owned.buffer as ArrayBuffer]);
     },
   };
 }

@@ -42,10 +42,18 @@ sharp.concurrency(1);
 
 /** The production task table. */
 export const TASKS = {
-  /** JSON infer request body (its ArrayBuffer, transferred in) → decoded request (typed arrays transferred out). */
-  decodeJsonInferRequest(body: ArrayBufferLike): TaskOutput<DecodedJsonRequest> {
-    const decoded = decodeJsonInferRequest(new Uint8Array(body));
+  /**
+   * JSON infer request body (a view of shared memory, read in place, or transferred in) → decoded request (typed
+   * arrays transferred out).
+   */
+  decodeJsonInferRequest(body: Uint8Array): TaskOutput<DecodedJsonRequest> {
+    const decoded = decodeJsonInferRequest(body);
     return { result: decoded, transfer: tensorBuffers(decoded) };
+  },
+  /** The decode bench's reference: bare JSON.parse + Float32Array of the first input's data (no checks). */
+  bareJsonParse(body: Uint8Array): TaskOutput<number> {
+    const root = JSON.parse(new TextDecoder().decode(body)) as { inputs: { data: number[] }[] };
+    return { result: Float32Array.from(root.inputs[0].data).length };
   },
   /** Encoded image file (transferred in) → SiglipImageProcessor pixel values, CHW float32 (transferred out). */
   async preprocessImage(p: { bytes: ArrayBuffer; config: ImageProcessorConfig; limits: ImageLimits }): Promise<TaskOutput<Float32Array>> {

@@ -3,6 +3,7 @@ import type { Datatype } from '../protocol';
 import { latin1, type JsonCursor } from './jsonCursor';
 import { float64ToHalfBits } from './jsonHalfFloat';
 import { readBigInt, readFloat32, readFloat64 } from './jsonNumber';
+import { readFloat32Run, WASM_MIN_BYTES } from './wasmFloat32Run';
 
 /** What a JSON tensor's data becomes, per datatype. */
 export type TensorData =
@@ -23,6 +24,11 @@ interface ElementSink {
   reason: string;
   /** Consumes the non-array value at `cur.p`; false when it does not fit the datatype (cursor then unspecified). */
   take(cur: JsonCursor): boolean;
+  /**
+   * Optional fast path: consumes a run of values separated by "," or ", " starting at `cur.p` and stops after
+   * the last value of the run (before any other separator); false as `take`.
+   */
+  takeRun?(cur: JsonCursor): boolean;
   finish(): TensorData;
 }
 
@@ -63,7 +69,57 @@ function unusualFloat(sink: { reason: string }, cur: JsonCursor, start: number, 
   return special;
 }
 
+/** Whether FP32 runs go to the WebAssembly reader (tests turn it off to check the JavaScript reader alone). */
+export const Float32SinkSettings = { useKernel: true };
+
 class Float32Sink extends TypedSink<Float32Array> {
+  // The hot loop of a pixel tensor: one call per row of numbers instead of one per number.
+  takeRun(cur: JsonCursor): boolean {
+    const b = cur.b;
+    let out = this.out;
+    let count = this.count;
+    const kernel = Float32SinkSettings.useKernel && b.length - cur.p >= WASM_MIN_BYTES;
+    for (;;) {
+      if (kernel) {
+        // The kernel reads what it can; the token it stops at (if any) is read below, exactly.
+        if (count === out.length) { this.count = count; this.grow(); out = this.out; }
+        const before = count;
+        count = readFloat32Run(cur, out, count);
+        if (count !== before) {
+          const c = b[cur.p];
+          // Stopped after a value at a separator it does not take: the general loop goes on from here.
+          if (c !== 44 && !((c >= 48 && c <= 57) || c === 45 || c === 78 || c === 73)) break;
+          if (c === 44) {
+            let p = cur.p;
+            let d = b[++p];
+            if (d === 32) d = b[++p];
+            if (!((d >= 48 && d <= 57) || d === 45)) break;
+            cur.p = p;
+            if (count === out.length) continue;
+          }
+        }
+      }
+      const start = cur.p;
+      let v = readFloat32(cur);
+      if (v - v !== 0) {
+        const u = unusualFloat(this, cur, start, v, 'FP32');
+        if (u === undefined) { this.count = count; return false; }
+        v = u;
+      }
+      if (count === out.length) { this.count = count; this.grow(); out = this.out; }
+      out[count++] = v;
+      let p = cur.p;
+      if (b[p] !== 44) break;
+      let c = b[++p];
+      if (c === 32) c = b[++p];
+      // The next value must start a number here; anything else (newlines, a nested array) goes the general way.
+      if (!((c >= 48 && c <= 57) || c === 45)) break;
+      cur.p = p;
+    }
+    this.count = count;
+    return true;
+  }
+
   take(cur: JsonCursor): boolean {
     const start = cur.p;
     let v = readFloat32(cur);
@@ -229,7 +285,7 @@ export function decodeTensorData(cur: JsonCursor, datatype: Datatype, capacity: 
       cur.p++;
     } else if (depth === 0) {
       throw new Error('decodeTensorData must start at an array');
-    } else if (!sink.take(cur)) {
+    } else if (!(sink.takeRun ? sink.takeRun(cur) : sink.take(cur))) {
       return { ok: false, index: sink.count, reason: sink.reason };
     }
     // After a value: close arrays until a comma leads to the next value.

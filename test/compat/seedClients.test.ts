@@ -129,7 +129,9 @@ for (const [where, target] of Object.entries(targets)) {
       const { header, binary } = await readBinaryResponse(res);
       expect(header.outputs[0]).toMatchObject({ name: 'EMBEDDING', shape: [1, 64], parameters: { binary_data_size: 256 } });
       const raw = new Float32Array(binary.slice().buffer);
-      for (const e of fromJson) expect(maxAbsDiff(e, raw)).toBe(0);
+      // The same floats in (the JSON decode is exact: test/codec); the raw request runs alone, while the JSON ones
+      // may share a batch, and ONNX Runtime's CPU kernels may round a batch of 6 differently from a batch of 1.
+      for (const e of fromJson) expect(maxAbsDiff(e, raw)).toBeLessThanOrEqual(1e-6);
     });
 
     it('refuses a raw body of the wrong size, and raw requests to a model with one input it cannot deduce, with 400', async () => {

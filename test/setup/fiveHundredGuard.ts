@@ -16,7 +16,7 @@ export const ALLOWED_5XX = [
   /^Server is starting: models are loading; retry shortly$/,
   /^Server overloaded: [a-z0-9 ,().-]+; retry later$/,
   /^model instance (released|is restarting after a crash; retry shortly)$/,
-  /^worker pool (is closed|queue is full \(\d+ tasks waiting\))$/,
+  /^([A-Z_]+\[\d+\]: )?worker pool (is closed|queue is full \(\d+ tasks waiting\))$/,
   /^rate limiter unavailable; try again shortly$/,
   /^gateway overloaded: too many request bodies in flight; retry shortly$/,
   /^gateway misconfigured; the operator has the details in the Worker log$/,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
+import { BodyBufferPool, sizeClass } from '../../shared/http/bodyBufferPool';
 
 describe('BodyBufferPool', () => {
   it('hands back a released body buffer for the next body of the same size class', () => {
@@ -21,7 +21,7 @@ describe('BodyBufferPool', () => {
     expect(small.length).toBe(100);
     pool.release(small); // Node's own slab allocator serves these: ignored
     pool.release(new Uint8Array(100_000)); // not ours: ignored
-    const x = pool.acquire(100_000); // class 131072
+    const x = pool.acquire(100_000); // class 114688 (an eighth of 2^17 above 100 000)
     const y = pool.acquire(100_000);
     pool.release(x);
     pool.release(y); // would exceed 200 000 pooled bytes: dropped
@@ -38,6 +38,15 @@ describe('BodyBufferPool', () => {
     const c = pool.acquire(50_000);
     expect(b.buffer).toBe(a.buffer);
     expect(c.buffer).not.toBe(a.buffer);
+  });
+});
+
+describe('sizeClass', () => {
+  it('rounds up to an eighth of the power of two, so a 9 MB body takes a 10 MB buffer, not 16', () => {
+    expect(sizeClass(9_000_000)).toBe(10 * 2 ** 20);
+    expect(sizeClass(1 << 20)).toBe(1 << 20);
+    expect(sizeClass(100_000)).toBe(114_688);
+    for (let n = 1; n < 5_000_000; n = Math.ceil(n * 1.37)) expect(sizeClass(n) >= n && sizeClass(n) < n * 1.25 + 8).toBe(true);
   });
 });
 
@@ -68,6 +77,6 @@ describe('BodyBufferPool views and transfers', () => {
     port2.close();
     expect(a.buffer.byteLength).toBe(0);
     pool.release(a);
-    expect(pool.acquire(100_000).buffer.byteLength).toBe(131_072);
+    expect(pool.acquire(100_000).buffer.byteLength).toBe(sizeClass(100_000));
   });
 });

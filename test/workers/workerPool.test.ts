@@ -68,7 +68,7 @@ describe('WorkerPool', () => {
     pools.push(pool);
     await pool.ready;
     const body = new TextEncoder().encode('{"id":"r","inputs":[{"name":"x","datatype":"FP32","shape":[2],"data":[0.1,2]}]}');
-    const decoded = pool.run('decodeJsonInferRequest', body.buffer, [body.buffer]);
+    const decoded = pool.run('decodeJsonInferRequest', body, [body.buffer]);
     expect(body.byteLength).toBe(0);
     const { header, tensors } = await decoded;
     expect(header).toEqual({ id: 'r', inputs: [{ name: 'x', shape: [2], datatype: 'FP32' }] });
@@ -83,7 +83,7 @@ describe('WorkerPool', () => {
     expect([plain.code, plain.message]).toEqual(['INTERNAL', "task 'failPlain' failed: oops"]);
     const decoding = new WorkerPool({ size: 1 });
     pools.push(decoding);
-    const malformed = await rejection(decoding.run('decodeJsonInferRequest', new TextEncoder().encode('{"inputs":[').buffer));
+    const malformed = await rejection(decoding.run('decodeJsonInferRequest', new TextEncoder().encode('{"inputs":[')));
     expect([malformed.code, malformed.message]).toEqual(['INVALID_ARGUMENT', 'malformed JSON at byte 11: unexpected end of input']);
   });
 
@@ -202,7 +202,7 @@ describe('runTaskInline', () => {
   it('gives the same result as the pool, on the calling thread', async () => {
     expect(await runTaskInline('threadId', undefined, TEST_TASKS)).toBe(threadId);
     const body = new TextEncoder().encode('{"inputs":[{"name":"x","datatype":"INT64","shape":[1],"data":[9007199254740993]}]}');
-    const decoded = await runTaskInline('decodeJsonInferRequest', body.buffer);
+    const decoded = await runTaskInline('decodeJsonInferRequest', body);
     expect(decoded.tensors[0].data).toEqual(new BigInt64Array([9007199254740993n]));
   });
 
@@ -225,7 +225,7 @@ describe('WorkerPool outside vitest', () => {
       const { WorkerPool } = await import('./gpu-backend/workers/workerPool.ts');
       const pool = new WorkerPool({ size: 1 });
       const body = new TextEncoder().encode('{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1.5]}]}');
-      const { tensors } = await pool.run('decodeJsonInferRequest', body.buffer, [body.buffer]);
+      const { tensors } = await pool.run('decodeJsonInferRequest', body, [body.buffer]);
       await pool.close();
       console.log(tensors[0].data.constructor.name, tensors[0].data[0]);
     `;

@@ -35,23 +35,38 @@ const CHUNKED_STEP = 1024 * 1024;
  * (413); its client pauses too long (408) or leaves (CancelledError, the request is then dropped); the budget
  * refuses it (503). On every failure the bytes it held go back to the budget.
  *
- * Chunks are kept as they come and copied once, at the end, into the body's buffer (from the pool): a body that
- * has not all arrived holds only the memory it received (a pooled buffer of the declared size would be held
- * whole by a client that stalls after its first byte).
+ * A body of declared length is copied, chunk by chunk as it arrives, into its final buffer from the pool: the
+ * socket's chunks die young (no retained chunk list for the GC to trace) and there is no concatenation at the
+ * end. A body that stalls gives its pooled buffer back, keeping only the bytes it received, so that stalled
+ * clients hold no more memory than they sent; it takes a buffer again at the end. Chunked bodies collect
+ * their chunks and are copied once.
  */
 export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promise<AdmittedBody> {
   const declared = req.headers['content-length'];
   const length = declared === undefined ? -1 : Number(declared);
+  const lead = o.lead ?? 0;
   const abort = new AbortController();
   const share: BodyReader = o.budget.reader(abort.signal);
-  const chunks: Buffer[] = [];
+  // Either `buffer` (declared length, bytes flowing) or `chunks` (chunked, or after a stall).
+  let buffer: Uint8Array | null = null;
+  const chunks: Uint8Array[] = [];
+  const acquire = (n: number) => (o.pool ? o.pool.acquire(n, lead) : new Uint8Array(new ArrayBuffer(lead + n), lead, n));
+  const spill = (received: number) => {
+    share.shrink(received);
+    if (!buffer) return;
+    chunks.push(buffer.slice(0, received));
+    o.pool?.release(buffer);
+    buffer = null;
+  };
   let received: number;
   try {
     received = await readIncoming(
       req,
-      { length, limit: o.limit, idleTimeoutMs: o.idleTimeoutMs, stallMs: o.stallMs ?? 2_000, onStall: (n) => share.shrink(n), closed: () => new CancelledError() },
+      { length, limit: o.limit, idleTimeoutMs: o.idleTimeoutMs, stallMs: o.stallMs ?? 2_000, onStall: spill, closed: () => new CancelledError() },
       (chunk, total) => {
-        chunks.push(chunk);
+        if (buffer) buffer.set(chunk, total - chunk.length);
+        else if (length >= 0 && chunks.length === 0) (buffer = acquire(length)).set(chunk, 0);
+        else chunks.push(chunk);
         // The whole declared length once bytes flow (again); a chunked body grows in steps.
         if (total > share.reserved) return share.reserve(length >= 0 ? length : total + CHUNKED_STEP);
       },
@@ -59,17 +74,19 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
   } catch (err) {
     abort.abort();
     chunks.length = 0;
+    if (buffer) o.pool?.release(buffer);
     share.release();
     throw err;
   }
   // Only what arrived stays reserved while the body is decoded.
   share.shrink(received);
-  const lead = o.lead ?? 0;
-  const bytes = o.pool ? o.pool.acquire(received, lead) : new Uint8Array(new ArrayBuffer(lead + received), lead, received);
-  let off = 0;
-  for (const c of chunks) {
-    bytes.set(c, off);
-    off += c.length;
+  const bytes: Uint8Array = buffer ?? acquire(received);
+  if (!buffer) {
+    let off = 0;
+    for (const c of chunks) {
+      bytes.set(c, off);
+      off += c.length;
+    }
   }
   return { bytes, release: () => share.release() };
 }

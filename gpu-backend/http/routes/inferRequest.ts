@@ -42,20 +42,22 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
   // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
   // viewed in place instead of copied.
   const lead = headerLength && /^\d+$/.test(headerLength) ? (8 - (Number(headerLength) % 8)) % 8 : 0;
-  // Binary tensors are views into the body, so only binary bodies are pooled (JSON ones go to a decoder
-  // thread, and their tensors are new arrays).
-  const pool = headerLength !== undefined ? deps.bodyPool : undefined;
+  // Every body lands in the (shared-memory) pool. Binary tensors are views into their body, which goes back
+  // once the batch holding them has run; a JSON body goes back as soon as it is decoded (its tensors are new
+  // arrays), so a pooled buffer is reused at once.
+  const pool = deps.bodyPool;
+  const binary = headerLength !== undefined;
   return withAdmittedBody(
     deps.admission,
     req,
     async (body) => {
-      const release = () => pool?.release(body);
+      const release = binary ? () => pool.release(body) : () => {};
       let request: ParsedInferRequest;
       if (isRawRequest(headerLength)) {
         request = rawRequest(m, body);
       } else {
-        const split = headerLength !== undefined ? splitBinaryBody(body, headerLength) : null;
-        const decoded = split ? deps.decodeJsonInline(split.json) : await deps.decodeJson(body);
+        const split = binary ? splitBinaryBody(body, headerLength) : null;
+        const decoded = split ? deps.decodeJsonInline(split.json) : await deps.decodeJson(body).finally(() => pool.release(body));
         checkInferRequest(m.contract, decoded, split?.binary, { sharedMemory: deps.shm.enabled });
         const fromSharedMemory = deps.shm.enabled ? await readSharedMemoryInputs(deps.shm, decoded.tensors) : null;
         request = toParsedRequest(decoded, split?.binary ?? null, fromSharedMemory);

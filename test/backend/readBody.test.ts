@@ -1,0 +1,77 @@
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ByteBudget } from '../../gpu-backend/http/body/byteBudget';
+import { readBody } from '../../gpu-backend/http/body/readBody';
+import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
+
+// The backend's body reader: bytes go straight into a pooled (shared-memory) buffer as they arrive; a body that
+// stalls gives that buffer back and keeps only what it received, and still comes out whole and exact.
+let server: Server | undefined;
+afterEach(async () => {
+  const s = server;
+  server = undefined;
+  if (!s) return;
+  s.closeAllConnections();
+  await new Promise((r) => s.close(r));
+});
+
+async function clientAndRequest(headers: Record<string, string>) {
+  const incoming = new Promise<IncomingMessage>((resolve) => {
+    server = createServer((req) => resolve(req));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const client = request(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/`, { method: 'POST', headers });
+  client.on('error', () => {});
+  client.flushHeaders();
+  return { client, req: await incoming };
+}
+
+const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed) & 0xff);
+
+describe('readBody', () => {
+  it('reads a declared-length body into a shared pooled buffer, at the lead offset, exactly', async () => {
+    const pool = new BodyBufferPool(1 << 26, 1024, true);
+    const budget = new ByteBudget({ capacity: 1 << 24, maxWaiting: 4 });
+    const body = bytes(300_000, 3);
+    const { client, req } = await clientAndRequest({ 'content-length': String(body.length) });
+    const reading = readBody(req, { limit: 1 << 24, budget, idleTimeoutMs: 5000, lead: 5, pool });
+    client.end(body);
+    const got = await reading;
+    expect(got.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(got.bytes.byteOffset).toBe(5);
+    expect(Buffer.from(got.bytes).equals(Buffer.from(body))).toBe(true);
+    expect(budget.inUse).toBe(body.length);
+    got.release();
+    expect(budget.inUse).toBe(0);
+  });
+
+  it('gives its pooled buffer back while stalled, keeps what it received, and still ends whole', async () => {
+    const pool = new BodyBufferPool(1 << 26, 1024, true);
+    const budget = new ByteBudget({ capacity: 1 << 24, maxWaiting: 4 });
+    const body = bytes(200_000, 9);
+    const { client, req } = await clientAndRequest({ 'content-length': String(body.length) });
+    const reading = readBody(req, { limit: 1 << 24, budget, idleTimeoutMs: 5000, stallMs: 100, pool });
+    client.write(body.subarray(0, 70_000));
+    await new Promise((r) => setTimeout(r, 400));
+    // After the stall only the received bytes stay reserved; the pooled buffer is free again for others.
+    expect(budget.inUse).toBeLessThanOrEqual(70_000);
+    const other = pool.acquire(200_000);
+    pool.release(other);
+    client.end(body.subarray(70_000));
+    const got = await reading;
+    expect(Buffer.from(got.bytes).equals(Buffer.from(body))).toBe(true);
+    got.release();
+  });
+
+  it('collects a chunked body and copies it once', async () => {
+    const budget = new ByteBudget({ capacity: 1 << 24, maxWaiting: 4 });
+    const body = bytes(150_000, 1);
+    const { client, req } = await clientAndRequest({ 'transfer-encoding': 'chunked' });
+    const reading = readBody(req, { limit: 1 << 24, budget, idleTimeoutMs: 5000, pool: new BodyBufferPool(1 << 26, 1024, true) });
+    client.write(body.subarray(0, 50_000));
+    client.end(body.subarray(50_000));
+    const got = await reading;
+    expect(Buffer.from(got.bytes).equals(Buffer.from(body))).toBe(true);
+  });
+});
