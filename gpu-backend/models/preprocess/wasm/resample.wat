@@ -1,4 +1,4 @@
-;; SIMD kernels for SiglipImageProcessor's decode → resize → normalise chain (see resampleKernels.ts).
+;; SIMD kernels for SiglipImageProcessor's decode → resize → normalise chain, driven by simdPreprocessor.ts.
 ;;
 ;; The resize is Pillow's separable convolution (Resample.c, as torch's antialiased uint8 resize also runs it):
 ;; a horizontal pass into an 8-bit intermediate, then a vertical pass, each output being
@@ -8,8 +8,11 @@
 ;; - `_i16x2` kernels take Pillow's 22-bit weights split as w = hi·2^11 + lo (lo in 0..2047), both int16, and add
 ;;   (Σ p·hi) << 11 to Σ p·lo. Every i32 operation wraps modulo 2^32, so the result is exact whenever the true sum
 ;;   fits in an i32, which Pillow guarantees (255 · Σ|w| < 2^31).
+;; The clamp to 0..255 is the two saturating narrows i32 → i16 → u8 (after the arithmetic shift).
 ;; Images are interleaved RGB, rows `stride` bytes apart. Callers leave padding after every buffer that a kernel
-;; reads or writes in 16-byte steps (see resampleKernels.ts for the amounts); weights past a pixel's taps are 0.
+;; reads or writes in 16-byte steps (simdPreprocessor.ts's PAD); weights past a pixel's taps are 0, and the tables
+;; (kernelTables.ts) give every output at least one group or pair of taps. Precision is at least 1.
+;; Build: `npx tsx scripts/build-preprocess-wasm.ts` (resample.wasm and resampleWasm.ts are its outputs).
 (module
   (memory (export "memory") 1)
 

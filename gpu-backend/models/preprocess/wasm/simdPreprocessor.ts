@@ -57,7 +57,7 @@ type VerticalNormalize = (
 const PAD = 64;
 const PAGE = 65536;
 // One thread's WebAssembly memory (which never shrinks) stays below this; larger jobs take the scalar path.
-const MAX_MEMORY = 256 * 1024 * 1024;
+const MAX_MEMORY = 64 * 1024 * 1024;
 // Rows copied in per horizontal-pass call: enough to amortise the call, few enough to stay in L2.
 const CHUNK_BYTES = 128 * 1024;
 const TABLE_CACHE = 16;
@@ -105,6 +105,8 @@ export class SimdPreprocessor {
     const t = resize ? this.tablesFor(image.width, image.height, resize) : identityTables(image.width, image.height);
     const h = t.horizontal;
     const v = t.vertical;
+    // The kernels round with 1 << (precision - 1); neither scheme ever computes a precision of 0.
+    if ((h && h.precision < 1) || (v && v.precision < 1)) return false;
     const inStride = image.width * 3;
     const rows = t.endRow - t.firstRow;
     const chunkRows = Math.max(4, Math.floor(CHUNK_BYTES / inStride / 4) * 4);
