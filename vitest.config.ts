@@ -9,6 +9,8 @@ export default defineConfig({
           name: 'node',
           include: ['test/**/*.test.ts'],
           exclude: ['test/worker/**', 'node_modules/**'],
+          // The CLI tests run bin/siglip.js, which runs dist/: built first, from these sources.
+          globalSetup: ['test/setup/buildDist.ts'],
           setupFiles: ['test/setup/fiveHundredGuard.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -67,9 +67,11 @@ interface Slot {
   crash?: Error;
 }
 
-const DEFAULT_TASKS = new URL('./tasks.ts', import.meta.url);
-// Source (tests, tsx): a plain-JavaScript entry registers tsx in the thread; built (dist/): the compiled thread.
-const ENTRY = import.meta.url.endsWith('.ts') ? new URL('./workerEntry.mjs', import.meta.url) : new URL('./workerThread.js', import.meta.url);
+// Source (tests, tsx): a plain-JavaScript entry registers tsx in the thread; built (dist/, scripts/build.mjs): the
+// bundled thread and tasks, beside this module.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const DEFAULT_TASKS = new URL(FROM_SOURCE ? './tasks.ts' : './tasks.js', import.meta.url);
+const ENTRY = new URL(FROM_SOURCE ? './workerEntry.mjs' : './workerThread.js', import.meta.url);
 
 /** Runs tasks from a tasks table in worker threads; `T` is that table's type. */
 export class WorkerPool<T extends TaskTable = typeof TASKS> {

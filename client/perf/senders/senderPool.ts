@@ -9,7 +9,8 @@ import type { HttpRequestPlan } from '../requests/preparedRequest';
 import { unpackRecords } from './requestRecords';
 import type { FromSender, SenderInit, ToSender } from './senderMessages';
 
-const ENTRY = new URL('./senderEntry.mjs', import.meta.url);
+// Source (tests, tsx): a plain-JavaScript entry registers tsx in the thread; built (dist/): the bundled thread.
+const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './senderEntry.mjs' : './senderThread.js', import.meta.url);
 
 /** What one collect() gathered from all threads. */
 export interface Collected {
