@@ -21,10 +21,12 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   workers: benchWorkers,
   reliability: benchReliability,
   transformersjs: async () => (await import('./transformersJs')).benchTransformersJs(),
+  // Imported when run: its libraries are devDependencies no other suite needs (docs/library-choices.md).
+  libraries: async () => (await import('./libraryChoices')).benchLibraryChoices(),
 };
 
 // Long runs only when named: `npm run bench -- reliability` (a 10-minute soak).
-const OPT_IN = new Set(['reliability']);
+const OPT_IN = new Set(['reliability', 'libraries']);
 
 const only = process.argv.slice(2);
 const rows: BenchRow[] = [];
