@@ -4,6 +4,7 @@
  * the models load (health, live and ready answer; the rest says the server is starting), as HTTP's does.
  */
 import type { BackendOptions } from '../config/backendOptions';
+import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { loadModelRepository } from '../config/modelRepository';
 import { GrpcServer, type GrpcServerDeps } from './grpcServer';
 import { healthHandlers } from './healthService';
@@ -25,7 +26,7 @@ export interface GrpcBackend {
   url: string;
   port: number;
   /** Starts answering every method, with what exists once the models are loaded. */
-  serve(deps: Omit<InferenceServiceDeps, 'models' | 'lifecycle'>): void;
+  serve(deps: Omit<InferenceServiceDeps, 'models' | 'lifecycle' | 'bodyPool'>): void;
   /** Takes no new inference, ends open streams, lets calls in flight finish (at most `timeoutMs`), then closes. */
   drain(timeoutMs: number): Promise<void>;
   /** Closes at once (idempotent). */
@@ -42,6 +43,7 @@ export async function startGrpcBackend(options: BackendOptions & { grpcPort: num
     maxReceiveBytes: grpcReceiveLimit(configs, options.maxBodyBytes),
   });
   let serving: InferenceServiceDeps | null = null;
+  const bodyPool = new BodyBufferPool();
   const current = (): InferenceServiceDeps => {
     // Every method that reads these is refused until serve() (GrpcServer's start-up rule).
     if (!serving) throw new Error('gRPC service used before the backend serves');
@@ -57,7 +59,7 @@ export async function startGrpcBackend(options: BackendOptions & { grpcPort: num
     url: `${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     port,
     serve(d) {
-      serving = { ...d, models: deps.models, lifecycle: deps.lifecycle };
+      serving = { ...d, models: deps.models, lifecycle: deps.lifecycle, bodyPool };
       server.serve();
     },
     drain: (timeoutMs) => server.drain(timeoutMs),

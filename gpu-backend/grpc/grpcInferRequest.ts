@@ -142,7 +142,7 @@ function fromContents(contents: GrpcContents, input: RequestInput): { data: unkn
 }
 
 // raw_input_contents are the binary extension's tensors: checked against the shape as binary_data_size is.
-function fromRaw(t: DecodedInput, bytes: Uint8Array): DecodedInput['data'] {
+function fromRaw(t: DecodedInput, bytes: Uint8Array, place?: AlignedCopy): DecodedInput['data'] {
   const count = elementCount(t.shape);
   if (t.datatype === 'BYTES') {
     const elements = decodeBytesElements(bytes, t.name);
@@ -153,8 +153,13 @@ function fromRaw(t: DecodedInput, bytes: Uint8Array): DecodedInput['data'] {
   if (bytes.byteLength !== want) {
     throw invalidArgument(`${t.name}: expected ${want} bytes of ${t.datatype} for shape ${fmt(t.shape)}, got ${bytes.byteLength} bytes in raw_input_contents`);
   }
-  return viewTensor(t.datatype, bytes, count);
+  // A field inside a protobuf message sits at any offset: a typed array needs its element size's alignment.
+  const aligned = bytes.byteOffset % DATATYPE_INFO[t.datatype].size === 0 || !place ? bytes : place(bytes);
+  return viewTensor(t.datatype, aligned, count);
 }
+
+/** Copies bytes to aligned memory (pooled by the caller, who gives it back once the request has run). */
+export type AlignedCopy = (bytes: Uint8Array) => Uint8Array;
 
 const isSharedMemoryInput = (parameters: Record<string, GrpcParameter>) => parameters.shared_memory_region !== undefined;
 
@@ -223,13 +228,15 @@ export interface GrpcRequestChecks {
   sharedMemory: boolean;
   readInputs?: SharedMemoryInputs;
   checkOutputs?: (outputs: ParsedInferRequest['outputs']) => void;
+  /** Where misaligned raw tensors are copied (default: a fresh copy, left to the GC). */
+  place?: AlignedCopy;
 }
 
 /** Checks a decoded gRPC request against model `m` with the HTTP rules, and turns it into model inputs. */
 export async function parseGrpcInferRequest(m: ServedModel, req: GrpcInferRequest, checks: GrpcRequestChecks): Promise<{ request: ParsedInferRequest; raw: boolean }> {
   const { decoded, raw, rawInputs } = decodedFromGrpc(req);
   checkInferRequest(m.contract, decoded, undefined, { sharedMemory: checks.sharedMemory });
-  for (const t of rawInputs) t.data = fromRaw(t, t.data as unknown as Uint8Array);
+  for (const t of rawInputs) t.data = fromRaw(t, t.data as unknown as Uint8Array, checks.place);
   const fromSharedMemory = checks.readInputs ? await checks.readInputs(decoded) : null;
   const request = toParsedRequest(decoded, null, fromSharedMemory as Map<string, FixedTensorData | Uint8Array[]> | null);
   checks.checkOutputs?.(request.outputs);

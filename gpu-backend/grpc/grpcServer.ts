@@ -6,10 +6,17 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { httpStatusOf, InferenceError, toGrpcStatus, unavailable } from '../../shared/errors';
 import { accessLogLine } from '../../shared/log/accessLog';
 import { GATEWAY_TOKEN_HEADER } from '../../shared/protocol';
 import { CancelledError } from '../batching/dynamicBatcher';
+
+// Flow-control windows and frame size announced to clients (see widenFlowControl): a stream may send one image
+// batch item without waiting; a connection, a few requests' worth.
+const STREAM_WINDOW_BYTES = 2 * 1024 * 1024;
+const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
+const MAX_FRAME_BYTES = 256 * 1024;
 
 // A client's x-request-id is echoed into logs and metadata only when it is short and plain (as over HTTP).
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,6 +73,8 @@ export class GrpcServer {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': deps.maxReceiveBytes,
       'grpc.max_send_message_length': -1,
+      // Channelz (gRPC's introspection service, which we do not serve) would track every call.
+      'grpc.enable_channelz': 0,
       // Idle connections from clients that went away are closed by the server (HTTP's keepAliveTimeout).
       'grpc.keepalive_time_ms': 120_000,
       'grpc.keepalive_timeout_ms': 20_000,
@@ -87,7 +96,26 @@ export class GrpcServer {
       );
     });
     this.address = `${host.includes(':') ? `[${host}]` : host}:${bound}`;
+    this.widenFlowControl();
     return bound;
+  }
+
+  /**
+   * HTTP/2's default windows (64 KiB per stream and per connection) make a client wait for a WINDOW_UPDATE every
+   * 64 KiB of a 1.77 MB image, and the server answer each: on a busy event loop that throttled uploads and cost a
+   * third more CPU per request. grpc-js (1.14) has no server option for them, so each new connection's settings are
+   * raised here, on grpc-js's own http2 servers; if a later grpc-js hides those, the defaults apply and nothing breaks.
+   */
+  private widenFlowControl(): void {
+    const servers = (this.server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+    if (!(servers instanceof Map)) return;
+    for (const h2 of servers.keys()) {
+      if (typeof h2?.on !== 'function') continue;
+      h2.on('session', (session: ServerHttp2Session) => {
+        session.settings({ initialWindowSize: STREAM_WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES });
+        session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+      });
+    }
   }
 
   /** Starts answering every method (until now only the start-up ones answer). */
@@ -116,10 +144,12 @@ export class GrpcServer {
           this.admit(call, policy);
           const response = await handler(call.request, ctx);
           finish(grpc.status.OK, 200);
+          echoRequestId(call, ctx);
           callback(null, response);
         } catch (err) {
           const { status, httpStatus } = this.failure(err, ctx);
           finish(status.code, httpStatus);
+          echoRequestId(call, ctx);
           callback(status);
         }
       })();
@@ -136,6 +166,7 @@ export class GrpcServer {
   ): (call: S) => void {
     return (call) => {
       const ctx = this.begin(call);
+      echoRequestId(call, ctx);
       const finish = this.track(call, ctx);
       void (async () => {
         try {
@@ -195,9 +226,6 @@ export class GrpcServer {
     const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     const abort = new AbortController();
     (call as NodeJS.EventEmitter).on('cancelled', () => abort.abort());
-    const md = new grpc.Metadata();
-    md.set('x-request-id', requestId);
-    call.sendMetadata(md);
     return { requestId, signal: abort.signal, metadata: call.metadata };
   }
 
@@ -236,4 +264,11 @@ export class GrpcServer {
       }
     }
   }
+}
+
+// The request id goes back in the response headers; a unary call's go out with its answer (one write, not two).
+function echoRequestId(call: Call, ctx: CallContext): void {
+  const md = new grpc.Metadata();
+  md.set('x-request-id', ctx.requestId);
+  call.sendMetadata(md);
 }

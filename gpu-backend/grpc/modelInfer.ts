@@ -10,7 +10,8 @@ import type { ByteBudget } from '../http/body/byteBudget';
 import type { ParsedInferRequest } from '../http/inferCodec';
 import { queueTimeoutMs } from '../models/queuePolicy';
 import type { OutputTensor, ServedModel } from '../models/types';
-import { decodeModelInferRequest, parseGrpcInferRequest, type GrpcRequestChecks } from './grpcInferRequest';
+import type { BodyBufferPool } from '../../shared/http/bodyBufferPool';
+import { decodeModelInferRequest, parseGrpcInferRequest, type AlignedCopy, type GrpcRequestChecks } from './grpcInferRequest';
 import { answersRaw, inferResponseObject } from './grpcInferResponse';
 import type { CallContext, GrpcServer } from './grpcServer';
 import { encodeMessage, messageType } from './protos';
@@ -30,6 +31,8 @@ export interface GrpcInferDeps {
   models: { lookup(name: string, version?: string): ServedModel };
   lifecycle: { readonly shuttingDown: boolean };
   admission: ByteBudget;
+  /** Aligned copies of raw tensors come from here (a fresh multi-megabyte buffer per request makes V8 collect often). */
+  bodyPool: BodyBufferPool;
   sharedMemory?: InferSharedMemory;
 }
 
@@ -39,7 +42,13 @@ const nowNs = () => performance.now() * 1e6;
 export async function inferOnce(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallContext, 'signal'> & Partial<Pick<CallContext, 'model'>>): Promise<object> {
   const start = nowNs();
   if (deps.lifecycle.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
-  const { m, parsed } = await admitted(deps, bytes, ctx, start);
+  const copies: Uint8Array[] = [];
+  const { m, parsed } = await admitted(deps, bytes, ctx, start, (raw) => {
+    const copy = deps.bodyPool.acquire(raw.byteLength);
+    copy.set(raw);
+    copies.push(copy);
+    return copy;
+  });
   try {
     const { request } = parsed;
     const outputs = await m.infer(request.inputs, {
@@ -48,6 +57,9 @@ export async function inferOnce(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pic
       parameters: request.parameters,
       outputs: request.outputs.map((o) => o.name),
     });
+    // Every batch holding this request has run: its copies can hold another one's (after a failure they are left
+    // to the GC, as in the HTTP path: a queued row might still be read).
+    for (const c of copies) deps.bodyPool.release(c);
     if (deps.sharedMemory?.enabled) await deps.sharedMemory.writeOutputs(request.outputs, outputs);
     const response = inferResponseObject(m, request, outputs, answersRaw(request, parsed.raw, outputs));
     recordOutcome(m, start, null);
@@ -59,7 +71,7 @@ export async function inferOnce(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pic
 }
 
 // Decodes and checks the message while its bytes hold their share of the admission budget (503 past it, as over HTTP).
-async function admitted(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallContext, 'signal'> & Partial<Pick<CallContext, 'model'>>, start: number) {
+async function admitted(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallContext, 'signal'> & Partial<Pick<CallContext, 'model'>>, start: number, place: AlignedCopy) {
   const reader = deps.admission.reader(ctx.signal);
   // gRPC has read the whole message already; it counts against the budget until it is checked.
   await reader.reserve(bytes.byteLength);
@@ -69,7 +81,7 @@ async function admitted(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallCo
     m = deps.models.lookup(req.model_name ?? '', req.model_version || undefined);
     ctx.model = m.name;
     const shm = deps.sharedMemory?.enabled ? deps.sharedMemory : undefined;
-    const parsed = await parseGrpcInferRequest(m, req, { sharedMemory: Boolean(shm), readInputs: shm?.readInputs, checkOutputs: shm?.checkOutputs });
+    const parsed = await parseGrpcInferRequest(m, req, { sharedMemory: Boolean(shm), readInputs: shm?.readInputs, checkOutputs: shm?.checkOutputs, place });
     return { m, parsed };
   } catch (err) {
     if (m && !(err instanceof CancelledError)) recordOutcome(m, start, err);
