@@ -5,6 +5,7 @@
  * order of events, never from how fast the machine is.
  */
 import * as grpc from '@grpc/grpc-js';
+import * as http2 from 'node:http2';
 import { connect } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -218,6 +219,17 @@ describe('limits', () => {
     expect(failure.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(failure.details).toMatch(/larger than max/i);
     expectEmbedding(await infer(client, 0), 0);
+  });
+
+  it('announces HTTP/2 windows that let a client send an image without waiting (grpcServer.ts widenFlowControl)', async () => {
+    const session = http2.connect(`http://${backend.grpcUrl!}`);
+    try {
+      // The server's first SETTINGS frame is nghttp2's defaults; the raised ones follow in a second.
+      await vi.waitFor(() => expect(session.remoteSettings.initialWindowSize).toBeGreaterThanOrEqual(IMAGE * 4), WAIT);
+      expect(session.remoteSettings.maxFrameSize).toBeGreaterThan(16_384);
+    } finally {
+      session.close();
+    }
   });
 
   it('shares the admission budget with HTTP bodies: refused with UNAVAILABLE while an upload holds it, served once it is given back', async () => {
