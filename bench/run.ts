@@ -4,21 +4,25 @@ import { benchJsonDecode } from './jsonDecode';
 import { benchEndToEnd } from './e2e';
 import { benchEmbedImage } from './embedImage';
 import { benchGateway } from './gateway';
+import { benchGrpc } from './grpc';
 import { benchOverload } from './overload';
 import { benchPerfClient } from './perfClient';
 import { benchValidateScoring } from './validateScoring';
 import { benchReliability } from './reliability';
 import { benchWorkers } from './workers';
+import { benchCpuPerRequest } from './cpuPerRequest';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
   e2e: benchEndToEnd,
   embedImage: benchEmbedImage,
   gateway: benchGateway,
+  grpc: benchGrpc,
   overload: benchOverload,
   perf: benchPerfClient,
   validate: benchValidateScoring,
   workers: benchWorkers,
+  cpu: benchCpuPerRequest,
   reliability: benchReliability,
   transformersjs: async () => (await import('./transformersJs')).benchTransformersJs(),
   // Imported when run: its libraries are devDependencies no other suite needs (docs/library-choices.md).

@@ -2,6 +2,7 @@
  * What the backends serve, learned from them: each model's metadata and config (fetched on first use
  * and cached), from which the gateway derives input checks and body-size limits.
  */
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { unavailable } from '../../shared/errors';
 import { DATATYPE_SIZE, DATATYPES, type Datatype } from '../../shared/protocol';
@@ -82,14 +83,14 @@ const HEADER_ALLOWANCE = 64 * 1024;
 
 /** Metadata cache with single-flight fetches. */
 export class ModelCatalog {
-  private readonly entries = new Map<string, { model: ModelInfo | undefined; expires: number }>();
+  // lru-cache (docs/library-choices.md): bounded, per-entry TTL by the injected clock, O(1) stores when full.
+  private readonly entries: LRUCache<string, { model: ModelInfo | undefined }>;
   private readonly inflight = new Map<string, Promise<ModelInfo | undefined>>();
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
   private readonly maxBody: number;
   private readonly bytesElement: number;
   private readonly indexTtlMs: number;
-  private readonly maxEntries: number;
   /** Names the backends serve, from their repository index; null when they have no index to give. */
   private index: { names: Set<string> | null; expires: number } | undefined;
   private indexInflight: Promise<Set<string> | null> | undefined;
@@ -104,13 +105,14 @@ export class ModelCatalog {
     this.maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.bytesElement = opts.maxBytesElementSize ?? 16 * 1024 * 1024;
     this.indexTtlMs = opts.indexTtlMs ?? 10_000;
-    this.maxEntries = opts.maxEntries ?? 1024;
+    const clock = opts.clock;
+    this.entries = new LRUCache({ max: opts.maxEntries ?? 1024, perf: { now: () => clock.now() }, ttlResolution: 0 });
   }
 
   /** The model, or undefined when the backends do not serve it. Throws 503 when they cannot be asked. */
   get(name: string): Promise<ModelInfo | undefined> {
     const hit = this.entries.get(name);
-    if (hit && hit.expires > this.opts.clock.now()) return Promise.resolve(hit.model);
+    if (hit) return Promise.resolve(hit.model);
     let p = this.inflight.get(name);
     if (!p) {
       p = this.fetchModel(name).finally(() => this.inflight.delete(name));
@@ -121,8 +123,7 @@ export class ModelCatalog {
 
   /** The cached model if fresh (no backend call). */
   peek(name: string): ModelInfo | undefined {
-    const hit = this.entries.get(name);
-    return hit && hit.expires > this.opts.clock.now() ? hit.model : undefined;
+    return this.entries.get(name)?.model;
   }
 
   /** Every model the backends serve, from Triton's repository extension (not cached here; /status caches). */
@@ -146,17 +147,9 @@ export class ModelCatalog {
     return this.indexInflight;
   }
 
+  // Bounded whatever names arrive: past maxEntries the least recently used entry goes.
   private remember(name: string, model: ModelInfo | undefined, ttlMs: number): void {
-    const now = this.opts.clock.now();
-    this.entries.delete(name);
-    this.entries.set(name, { model, expires: now + ttlMs });
-    if (this.entries.size <= this.maxEntries) return;
-    // Expired entries first, then the oldest stored: the map stays bounded whatever names arrive.
-    for (const [k, v] of this.entries) if (v.expires <= now) this.entries.delete(k);
-    for (const k of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(k);
-    }
+    this.entries.set(name, { model }, { ttl: ttlMs });
   }
 
   private async fetchModel(name: string): Promise<ModelInfo | undefined> {

@@ -83,7 +83,8 @@ describe('ModelCatalog body limits', () => {
     expect(await catalog.get('ghost')).toBeUndefined();
     expect(await catalog.get('ghost')).toBeUndefined();
     expect(calls).toBe(1);
-    clock.advance(5_000);
+    // Fresh for 5 s (lru-cache: stale once more than its TTL has passed).
+    clock.advance(5_001);
     await catalog.get('ghost');
     expect(calls).toBe(2);
   });
