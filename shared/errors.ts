@@ -32,6 +32,27 @@ const STATUS: Record<ErrorCode, number> = {
   GATEWAY_TIMEOUT: 504,
 };
 
+// gRPC status codes (grpc/grpc doc/statuscodes.md; numbers, so this file needs no gRPC library). Triton's
+// GrpcStatusUtil::CodeToStatus maps invalid-arg INVALID_ARGUMENT, not-found NOT_FOUND, unavailable UNAVAILABLE,
+// internal INTERNAL, unsupported UNIMPLEMENTED; the codes Triton does not have take their gRPC counterpart.
+// UNSUPPORTED is FAILED_PRECONDITION, not Triton's UNIMPLEMENTED: gRPC itself answers UNIMPLEMENTED for a method
+// the server lacks, and these methods exist (they say what to use instead).
+const GRPC_STATUS: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 3,
+  UNSUPPORTED_MEDIA_TYPE: 3,
+  GATEWAY_TIMEOUT: 4,
+  REQUEST_TIMEOUT: 4,
+  NOT_FOUND: 5,
+  FORBIDDEN: 7,
+  PAYLOAD_TOO_LARGE: 8,
+  RATE_LIMITED: 8,
+  UNSUPPORTED: 9,
+  METHOD_NOT_ALLOWED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+};
+
 /** An error meant for the client: its message says what to fix. */
 export class InferenceError extends Error {
   readonly code: ErrorCode;
@@ -54,6 +75,17 @@ export const internal = (msg: string) => new InferenceError('INTERNAL', msg);
 /** HTTP status for an error code. */
 export function httpStatusOf(code: ErrorCode): number {
   return STATUS[code];
+}
+
+/** gRPC status code for an error code. */
+export function grpcStatusOf(code: ErrorCode): number {
+  return GRPC_STATUS[code];
+}
+
+/** The gRPC form of toErrorResponse: the same message (the generic one for INTERNAL) with the mapped status code. */
+export function toGrpcStatus(err: unknown, requestId?: string): { code: number; details: string; error: InferenceError; cause: unknown } {
+  const { body, error, cause } = toErrorResponse(err, requestId);
+  return { code: grpcStatusOf(error.code), details: body.error, error, cause };
 }
 
 /**

@@ -9,6 +9,11 @@ export const DEFAULT_MODEL_REPOSITORY = fileURLToPath(new URL('../../model_repos
 export const backendOptionsSchema = z.object({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8000),
+  /**
+   * Triton's gRPC port (KServe v2 GRPCInferenceService and grpc.health.v1); false for none. Absent: 8001, or a
+   * free port when `port` is 0 (test and bench backends then never collide). See grpcPortOf.
+   */
+  grpcPort: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
   /** Triton's metrics port: /metrics alone (it is also on the API port); false for none. */
   metricsPort: z.union([z.number().int().min(0).max(65535), z.literal(false)]).default(8002),
   /** The command GPU metrics are read with (nv_gpu_*); absent, those series are absent. */
@@ -59,3 +64,8 @@ export const backendOptionsSchema = z.object({
 
 export type BackendOptionsInput = z.input<typeof backendOptionsSchema>;
 export type BackendOptions = z.output<typeof backendOptionsSchema>;
+
+/** The gRPC port to bind (0: a free one), or false for no gRPC. */
+export function grpcPortOf(o: Pick<BackendOptions, 'grpcPort' | 'port'>): number | false {
+  return o.grpcPort ?? (o.port === 0 ? 0 : 8001);
+}
