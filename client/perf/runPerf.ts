@@ -120,7 +120,7 @@ async function runWith(backend: ClientBackend, o: PerfOptions, io: PerfIo): Prom
         model: { name: model.name, version: model.version },
         composing,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        out: { line: io.out, warn: io.err, point: (s) => pointReport(s, o.percentile, o.verbose).forEach(io.out) },
+        out: { line: io.out, warn: io.err, point: (s) => pointReport(s, o.percentile, o.verbose, o.protocol).forEach(io.out) },
       },
     );
     statuses = await profiler.profile(loadPoints(o));
