@@ -51,6 +51,8 @@ describe('siglip perf -i grpc', () => {
     expect(r.statuses.map((s) => s.concurrency)).toEqual([1, 2]);
     r.statuses.forEach(expectSane);
     expect(r.lines.filter((l) => /^Concurrency: [12], throughput: [\d.e+]+ infer\/sec, latency \d+ usec$/.test(l))).toHaveLength(2);
+    // perf_analyzer's wording for the gRPC client's times.
+    expect(r.lines.filter((l) => /^ {4}Avg gRPC time: \d+ usec \(\(un\)marshal request\/response \d+ usec \+ response wait \d+ usec\)$/.test(l))).toHaveLength(2);
     expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 

@@ -49,7 +49,7 @@ export function settingsBanner(b: SettingsBanner): string[] {
 }
 
 /** One stable point's "Client:" and "Server:" block (Report in inference_profiler.cc). */
-export function pointReport(s: PerfStatus, percentile: number | null, verbose = false): string[] {
+export function pointReport(s: PerfStatus, percentile: number | null, verbose = false, protocol: 'http' | 'grpc' = 'http'): string[] {
   const c = s.client;
   const out = ['  Client: ', `    Request count: ${c.requestCount}`];
   const delayPct = (c.delayedRequestCount / c.requestCount) * 100;
@@ -63,7 +63,11 @@ export function pointReport(s: PerfStatus, percentile: number | null, verbose = 
   for (const [p, ns] of c.percentileLatencyNs) out.push(`    p${p} latency: ${usec(ns)} usec`);
   const req = usec(c.avgRequestTimeNs);
   const sendRecv = usec(c.avgSendTimeNs) + usec(c.avgReceiveTimeNs);
-  out.push(`    Avg HTTP time: ${req} usec (send/recv ${sendRecv} usec + response wait ${req - sendRecv} usec)`);
+  out.push(
+    protocol === 'grpc'
+      ? `    Avg gRPC time: ${req} usec ((un)marshal request/response ${sendRecv} usec + response wait ${req - sendRecv} usec)`
+      : `    Avg HTTP time: ${req} usec (send/recv ${sendRecv} usec + response wait ${req - sendRecv} usec)`,
+  );
   if (s.server) {
     out.push('  Server: ');
     out.push(...serverReport(s.server, 1));

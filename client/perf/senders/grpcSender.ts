@@ -9,23 +9,20 @@ import type { RequestSender, SendResult } from './httpSender';
 const PATH = '/inference.GRPCInferenceService/ModelInfer';
 const asIs = (b: Buffer) => b;
 
-/** `channels` gRPC channels (TCP connections) to the plan's target, calls spread over them in turn. */
-export function createGrpcSender(plan: GrpcRequestPlan, channels: number, nowNs: () => number): RequestSender {
-  const clients = Array.from(
-    { length: Math.max(1, channels) },
-    // A pool of its own per channel, or grpc-js would share one connection among them.
-    () => new grpc.Client(plan.target, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, 'grpc.use_local_subchannel_pool': 1 }),
-  );
+/**
+ * One gRPC channel (one HTTP/2 connection) to the plan's target, every call of this thread multiplexed on it, as
+ * Triton's client library shares one channel per server among perf_analyzer's contexts.
+ */
+export function createGrpcSender(plan: GrpcRequestPlan, nowNs: () => number): RequestSender {
+  const client = new grpc.Client(plan.target, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, 'grpc.enable_channelz': 0 });
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(plan.metadata)) metadata.set(k, v);
   // Messages as Buffers, made once: the calls send them as they are.
   const messages = new Map<PreparedRequest, Buffer>();
   for (const b of plan.bodies) if (b) messages.set(b, Buffer.from(b.body.buffer, b.body.byteOffset, b.body.byteLength));
-  let next = 0;
   return {
     send(request, done) {
       const startNs = nowNs();
-      const client = clients[next++ % clients.length];
       let sentNs = 0;
       client.makeUnaryRequest(PATH, asIs, asIs, messages.get(request)!, metadata, {}, (err: grpc.ServiceError | null) => {
         const endNs = nowNs();
@@ -40,8 +37,6 @@ export function createGrpcSender(plan: GrpcRequestPlan, channels: number, nowNs:
       });
       sentNs = nowNs();
     },
-    close: async () => {
-      for (const c of clients) c.close();
-    },
+    close: async () => client.close(),
   };
 }

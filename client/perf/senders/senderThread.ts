@@ -17,7 +17,7 @@ const nowNs = () => Number(process.hrtime.bigint() - init.timeBase);
 
 // The transport seam: each plan names its sender.
 const sender: RequestSender =
-  init.plan.transport === 'grpc' ? createGrpcSender(init.plan, init.connections, nowNs) : createHttpSender(init.plan, init.connections, nowNs);
+  init.plan.transport === 'grpc' ? createGrpcSender(init.plan, nowNs) : createHttpSender(init.plan, init.connections, nowNs);
 const bodies = init.plan.bodies;
 const total = bodies.length;
 
