@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { RequestRecord } from '../measure/perfStatus';
 import type { RateSchedule } from '../load/rateSchedule';
 import { threadShares } from '../load/threadShares';
-import type { HttpRequestPlan } from '../requests/preparedRequest';
+import type { RequestPlan } from '../requests/preparedRequest';
 import { unpackRecords } from './requestRecords';
 import type { FromSender, SenderInit, ToSender } from './senderMessages';
 
@@ -25,7 +25,7 @@ export interface Collected {
 
 /** Options of a sender pool. */
 export interface SenderPoolOptions {
-  plan: HttpRequestPlan;
+  plan: RequestPlan;
   threads: number;
   batchSize: number;
   timeBase: bigint;
