@@ -38,7 +38,7 @@ function freePort(): Promise<number> {
  * Closed-loop gRPC load, as runLoad does for HTTP: `concurrency` callers each send a ModelInfer, wait for the
  * answer and repeat, for at most `seconds` and `maxRequests`; unary calls multiplexed on `channels` connections.
  */
-export async function runGrpcLoad(target: string, message: Buffer, o: { concurrency: number; seconds: number; maxRequests: number; channels: number }): Promise<LoadResult> {
+async function runGrpcLoad(target: string, message: Buffer, o: { concurrency: number; seconds: number; maxRequests: number; channels: number }): Promise<LoadResult> {
   if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(target)) throw new Error(`load tests target loopback only, not ${target}`);
   const asIs = (b: Buffer) => b;
   const clients = Array.from({ length: o.channels }, () => new grpc.Client(target, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.enable_channelz': 0 }));

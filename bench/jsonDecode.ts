@@ -53,7 +53,7 @@ function timeOnce(fn: () => unknown): number {
 }
 
 /** What a server written the obvious way does: parse the text, then copy the numbers into a Float32Array (no checks). */
-export function bareJsonParse(body: Uint8Array): Float32Array {
+function bareJsonParse(body: Uint8Array): Float32Array {
   const root = JSON.parse(new TextDecoder().decode(body)) as { inputs: { data: number[] }[] };
   return Float32Array.from(root.inputs[0].data);
 }

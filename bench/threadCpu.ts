@@ -40,7 +40,7 @@ export function readThreadTimes(pid: number): ThreadTimes {
 }
 
 /** CPU ms per thread group between two readings: `main`, then one entry per thread name (threads that ended are lost). */
-export function cpuByGroup(pid: number, before: ThreadTimes, after: ThreadTimes): Record<string, number> {
+function cpuByGroup(pid: number, before: ThreadTimes, after: ThreadTimes): Record<string, number> {
   const groups: Record<string, number> = { main: 0 };
   for (const [tid, t] of after) {
     const ms = t.ms - (before.get(tid)?.ms ?? 0);

@@ -62,16 +62,24 @@ export interface GatewaySettings {
   embeddingsMaxItems: number;
   /** Bytes of request bodies held at once across all requests (503 past it). */
   maxInflightBodyBytes: number;
+  /**
+   * JSON infer bodies at least this long are relayed to a backend while they arrive, from their first `data`
+   * array on (where the runtime can relay); shorter ones are checked whole before any backend sees them.
+   */
+  relayJsonFromBytes: number;
   version: string;
 }
 
 /** Defaults of GatewaySettings. */
-export const DEFAULT_SETTINGS: GatewaySettings = {
+const DEFAULT_SETTINGS: GatewaySettings = {
   cacheTtlSeconds: 2,
   limiterFailure: 'closed',
   embeddingsMaxBodyBytes: 64 * 1024 * 1024,
   embeddingsMaxItems: EMBEDDINGS_MAX_ITEMS,
   maxInflightBodyBytes: 256 * 1024 * 1024,
+  // A body this small arrives in a few socket reads: relaying it early would save little, and a field it gets
+  // wrong after its data could then reach a backend (which the check at its end still stops).
+  relayJsonFromBytes: 1024 * 1024,
   version: GATEWAY_VERSION,
 };
 
@@ -126,7 +134,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
     auth,
     keepHealthFresh,
     modelAccess({ catalog }),
-    validateInfer({ readBody: deps.readBody, relayBody: deps.relayBody, inflight }),
+    validateInfer({ readBody: deps.readBody, relayBody: deps.relayBody, inflight, relayJsonFromBytes: settings.relayJsonFromBytes }),
     limit,
     forward,
   );

@@ -31,6 +31,8 @@ export const sharedSettingsSchema = z.object({
   limiterFailure: z.enum(['closed', 'open']).default('closed'),
   /** Shared secret sent to backends in x-siglip-gateway-token. */
   backendToken: z.string().min(1).optional(),
+  /** JSON infer bodies this long or longer go on to a backend while they arrive; shorter ones once checked whole. */
+  relayJsonFromBytes: z.number().int().nonnegative().default(1024 * 1024),
 });
 
 /** Vars of the Worker (wrangler.toml `[vars]` and secrets): strings, coerced here. */
@@ -42,6 +44,7 @@ export const workerVarsSchema = z.object({
   CACHE_TTL_SECONDS: z.coerce.number().int().positive().optional(),
   LIMITER_FAILURE: z.enum(['closed', 'open']).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  RELAY_JSON_FROM_BYTES: z.coerce.number().int().nonnegative().optional(),
 });
 
 /** The message of a zod failure, naming the field. */

@@ -79,7 +79,7 @@ export async function startGateway(options: StartGatewayOptions, logger?: Logger
     readBody: nodeBodyReader,
     relayBody: nodeBodyRelay,
     releaseBody: releaseNodeBody,
-    settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure },
+    settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure, relayJsonFromBytes: opts.relayJsonFromBytes },
   });
 
   void pool.checkHealth();

@@ -9,6 +9,7 @@ import { createGatewayApp } from './app';
 import { KvKeyStore, type KvReader } from './auth/kvKeyStore';
 import { BackendPool } from './backends/backendPool';
 import { fetchTransport } from './backends/fetchTransport';
+import { webBodyRelay } from './body/webRelayBody';
 import { ModelCatalog } from './backends/modelCatalog';
 import { WorkersCache, type CacheLike } from './cache/workersCache';
 import { describeConfigError, parseBackendList, workerVarsSchema } from './config';
@@ -30,6 +31,8 @@ export interface WorkerEnv {
   LIMITER_FAILURE?: string;
   /** fatal, error, warn, info (default), debug, trace or silent. */
   LOG_LEVEL?: string;
+  /** JSON infer bodies this long or longer stream on to a backend while they arrive (default 1 MiB). */
+  RELAY_JSON_FROM_BYTES?: string;
 }
 
 
@@ -47,7 +50,8 @@ export function workerApp(env: WorkerEnv): Hono<GatewayEnv> {
   const v = vars.data;
   // workerd has no pino transport: the same JSON lines through console, which `wrangler tail` shows.
   const log = consoleJsonLogger({ level: v.LOG_LEVEL ?? 'info', bindings: { service: 'gateway' } });
-  const pool = new BackendPool(parseBackendList(v.BACKENDS.split(/[\s,]+/).filter(Boolean)), fetchTransport(), {
+  // Bodies go on to a backend while they arrive (webBodyRelay), as a stream of known length.
+  const pool = new BackendPool(parseBackendList(v.BACKENDS.split(/[\s,]+/).filter(Boolean)), fetchTransport(undefined, { streamBodies: true }), {
     clock,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS ?? 30_000,
     healthIntervalMs: v.HEALTH_INTERVAL_MS ?? 5_000,
@@ -62,7 +66,12 @@ export function workerApp(env: WorkerEnv): Hono<GatewayEnv> {
     cache: new WorkersCache((globalThis as unknown as { caches: { default: CacheLike } }).caches.default),
     clock,
     log,
-    settings: { cacheTtlSeconds: v.CACHE_TTL_SECONDS ?? 2, limiterFailure: v.LIMITER_FAILURE ?? 'closed' },
+    relayBody: webBodyRelay,
+    settings: {
+      cacheTtlSeconds: v.CACHE_TTL_SECONDS ?? 2,
+      limiterFailure: v.LIMITER_FAILURE ?? 'closed',
+      ...(v.RELAY_JSON_FROM_BYTES !== undefined && { relayJsonFromBytes: v.RELAY_JSON_FROM_BYTES }),
+    },
   });
   built = { env, app };
   return app;

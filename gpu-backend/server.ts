@@ -12,17 +12,18 @@ import { serveMetrics } from './http/metricsServer';
 import { buildRoutes } from './http/routes/routeTable';
 import { tokenCheck } from './http/tokenCheck';
 import { ModelRegistry } from './models/modelRegistry';
+import { HttpThreads } from './http/threads/httpThreads';
 import type { ServedModel } from './models/types';
 import { defaultRunnerFactory, type RunnerFactory } from './runtime/createRunners';
 import { nvidiaSmiSampler } from './stats/gpuMetrics';
 import { Metrics } from './stats/metrics';
-import { createDecoders } from './workers/decoders';
+import { createDecoders, type Decoders } from './workers/decoders';
 import type { WorkerPool } from './workers/workerPool';
 import { SystemSharedMemory } from './shm/systemSharedMemory';
 import { LogSettings } from './config/logSettings';
 
-export const SERVER_NAME = 'siglip-serve';
-export const SERVER_VERSION = '0.1.0';
+const SERVER_NAME = 'siglip-serve';
+const SERVER_VERSION = '0.1.0';
 
 /** A running backend. */
 export interface Backend {
@@ -40,6 +41,8 @@ export interface Backend {
   admission: ByteBudget;
   /** The decode and preprocessing worker pool (null with workers: 0). */
   decodePool: WorkerPool | null;
+  /** HTTP threads accepting on the API port (0: HTTP on the main thread). */
+  httpThreads: number;
   /** Stops accepting, finishes what was accepted, then releases everything. */
   close(): Promise<void>;
 }
@@ -119,6 +122,7 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     }),
   );
   grpc?.serve({ admission, logSettings, systemSharedMemory: shm, sharedMemory: grpcSharedMemory(shm) });
+  const threads = options.httpThreads > 0 ? await startHttpThreads(http, options, { models, decoders, log }) : null;
   log.info({ url, ...(grpc && { grpcUrl: grpc.url }), models: [...models.all.keys()] }, 'backend ready');
 
   let closing: Promise<void> | null = null;
@@ -126,13 +130,51 @@ export async function startBackend(input: BackendOptionsInput = {}, logger?: Log
     (closing ??= (async () => {
       lifecycle.shuttingDown = true;
       // Stop accepting; every request already accepted finishes with the models still running, then the models drain.
-      await Promise.all([http.drain(options.drainTimeoutMs), grpc?.drain(options.drainTimeoutMs)]);
+      await Promise.all([threads?.drain(options.drainTimeoutMs), http.drain(options.drainTimeoutMs), grpc?.drain(options.drainTimeoutMs)]);
       await models.close();
       await shm.close();
+      await threads?.close();
       await release();
       log.info('backend stopped');
     })());
-  return { url, port, server: http.server, metricsUrl, grpcUrl: grpc?.url, grpcPort: grpc?.port, models: models.all, options, admission, decodePool: decoders.pool, close };
+  return { url, port, server: http.server, httpThreads: threads?.size ?? 0, metricsUrl, grpcUrl: grpc?.url, grpcPort: grpc?.port, models: models.all, options, admission, decodePool: decoders.pool, close };
+}
+
+/**
+ * Moves the API port to HTTP threads once the models are up: the main thread keeps a loopback listener for what the
+ * threads hand it, and stops accepting on the API port (connections it already has are still served). If the
+ * threads cannot start, HTTP stays on the main thread.
+ */
+async function startHttpThreads(http: HttpServer, options: BackendOptions, o: { models: ModelRegistry; decoders: Decoders; log: Logger }): Promise<HttpThreads | null> {
+  try {
+    const mainUrl = await http.listenInternal();
+    const count = options.httpThreads;
+    const threads = await HttpThreads.start({
+      count,
+      apiServer: http.server,
+      mainUrl,
+      models: o.models,
+      log: o.log,
+      requireToken: options.requireToken,
+      logLevel: o.log.level,
+      // Big JSON bodies decode in the decode pool, several at once, read in place from the thread's shared memory.
+      decodeJson: o.decoders.pool ? o.decoders.decodeJson : undefined,
+      decodeInPoolFromBytes: options.workerThresholdBytes,
+      body: {
+        maxBodyBytes: options.maxBodyBytes,
+        idleTimeoutMs: options.bodyIdleTimeoutMs,
+        capacity: Math.ceil(options.maxInflightBodyBytes / count),
+        maxWaiting: Math.ceil(options.maxWaitingBodies / count),
+        maxWaitMs: options.maxBodyWaitMs,
+      },
+    });
+    void http.stopAcceptingOnApiPort();
+    o.log.info({ threads: count }, 'HTTP threads accepting on the API port');
+    return threads;
+  } catch (err) {
+    o.log.warn({ err }, 'HTTP threads could not start; serving HTTP on the main thread');
+    return null;
+  }
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);

@@ -23,6 +23,7 @@ await build({
     tasks: 'gpu-backend/workers/tasks.ts',
     ortTasks: 'gpu-backend/runtime/ortTasks.ts',
     senderThread: 'client/perf/senders/senderThread.ts',
+    httpThread: 'gpu-backend/http/threads/httpThread.ts',
   },
   outdir: OUT,
   bundle: true,
@@ -37,5 +38,7 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+// Started by path (plain JavaScript, no imports of ours): the helper that copies the API port's socket.
+await copyFile('gpu-backend/http/threads/listenerDupChild.mjs', `${OUT}/listenerDupChild.mjs`);
 // Read by path at run time (`siglip model synth --like so400m`), from beside the module that names it.
 await copyFile('model-tools/convert/configs/siglip-so400m-patch14-384.json', `${OUT}/siglip-so400m-patch14-384.json`);

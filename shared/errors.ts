@@ -101,6 +101,6 @@ export function toErrorResponse(err: unknown, requestId?: string): { status: num
 }
 
 /** The body text of every 500: nothing about the cause, what to quote when reporting it. */
-export function internalMessage(requestId?: string): string {
+function internalMessage(requestId?: string): string {
   return requestId ? `internal error (request id ${requestId}); the server log has the details` : 'internal error; the server log has the details';
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { startBackend, type Backend } from '../../gpu-backend/server';
 import type { BackendOptionsInput } from '../../gpu-backend/config/backendOptions';
@@ -19,6 +20,7 @@ export function addBackendOptions(cmd: Command): Command {
     .option('--providers <list>', 'execution providers to try in order, overriding each model config (e.g. cuda,cpu)')
     .option('--strict', 'refuse to start if a model cannot use its first execution provider', false)
     .option('--workers <n>', 'worker threads for decoding and preprocessing (default: one per core)', parseInteger)
+    .option('--http-threads <n>', 'threads that accept on --port and serve infer requests off the main thread (0: none; default: half the cores, 1 to 8)', parseInteger)
     .addOption(new Option('--require-token <secret>', 'refuse requests without this x-siglip-gateway-token header').env('SIGLIP_GATEWAY_TOKEN'))
     .option('--image-url-allowlist <prefixes>', 'comma-separated URL prefixes /v1/embeddings may fetch images from (default: none)')
     .option('--max-body-bytes <n>', 'largest request body (413 past it; default 64 MiB)', parseInteger)
@@ -47,6 +49,7 @@ export function backendOptionsFrom(o: Record<string, unknown>): BackendOptionsIn
     providers: typeof o.providers === 'string' ? o.providers.split(',').map((s) => s.trim()) : undefined,
     strictProvider: Boolean(o.strict),
     workers: o.workers as number | undefined,
+    httpThreads: (o.httpThreads as number | undefined) ?? Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2))),
     requireToken: o.requireToken as string | undefined,
     jsonDecoder: o.jsonDecoder as 'fast' | 'naive',
     imageUrlAllowlist: typeof o.imageUrlAllowlist === 'string' ? o.imageUrlAllowlist.split(',').map((s) => s.trim()).filter(Boolean) : undefined,

@@ -200,7 +200,7 @@ export class BackendPool {
     };
     // The timeout is the backend's budget: for a body still arriving it starts once the client has sent it all,
     // so a slow upload is not taken for a slow backend.
-    if (isStreamed(req.body)) req.body.whole().then(arm, arm);
+    if (isStreamed(req.body)) void req.body.done().then(arm);
     else arm();
     m.outstanding++;
     try {

@@ -12,10 +12,15 @@ export interface BackendTarget {
  */
 export interface StreamedBody {
   readonly length: number;
-  /** Why the client's body broke off, if it did: then a failed send is the client's doing, not the backend's. */
+  /**
+   * Why the client's body broke off or was refused, if it was: then a failed send is the client's doing, not the
+   * backend's. Final once `done()` has settled.
+   */
   readonly failure: Error | undefined;
   chunks(): AsyncIterable<Uint8Array>;
   whole(): Promise<Uint8Array>;
+  /** Settles when the body has ended or failed; never rejects. */
+  done(): Promise<void>;
 }
 
 /** True for a body still arriving, false for bytes in hand (or no body). */

@@ -60,8 +60,12 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): UndiciTransp
         signal,
       });
     } catch (err) {
-      // The client stopped sending mid-body: the backend is fine, and no other backend could do better.
-      if (isStreamed(body) && body.failure) throw body.failure;
+      // The client stopped sending mid-body, or its body was refused: the backend is fine, and no other backend
+      // could do better. A refusal is answered once the client has sent it all, worded from the whole body.
+      if (isStreamed(body) && body.failure) {
+        await body.done();
+        throw body.failure;
+      }
       if (!signal.aborted && CONNECT_CODES.has((err as { code?: string }).code ?? '')) {
         throw new BackendConnectError(`${target.name}: ${(err as Error).message}`, { cause: err });
       }

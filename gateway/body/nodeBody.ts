@@ -6,10 +6,10 @@ import type { StreamedBody } from '../backends/transport';
 import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { readBodyWithin, type BodyReader, type BodyRelay } from './readBody';
 import { readIncoming } from '../../shared/http/incomingBody';
-import { BODY_IDLE_TIMEOUT_MS, clientLeft, RelayBody } from './relayBody';
+import { BODY_IDLE_TIMEOUT_MS, clientLeft, RelayBody, type RelayCheck } from './relayBody';
 
 /** Where Node bodies with a Content-Length are read into; `forwardToBackend` gives them back after a 200. */
-export const nodeBodyPool = new BodyBufferPool();
+const nodeBodyPool = new BodyBufferPool();
 
 const tooLarge = (limit: number) => new InferenceError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes for this model`);
 
@@ -23,9 +23,9 @@ export const nodeBodyReader: BodyReader = (c: Context, limit: number) => {
 };
 
 /** BodyRelay for @hono/node-server: bodies with a Content-Length are relayed from a pooled buffer. */
-export const nodeBodyRelay: BodyRelay = (c: Context, limit: number) => {
+export const nodeBodyRelay: BodyRelay = (c, limit, check) => {
   const incoming = incomingOf(c);
-  return incoming ? relayIncoming(incoming, limit) : undefined;
+  return incoming ? relayIncoming(incoming, limit, check) : undefined;
 };
 
 /** Gives a body `nodeBodyReader` or `nodeBodyRelay` lent out back to the pool. */
@@ -39,16 +39,16 @@ export function releaseNodeBody(body: Uint8Array | StreamedBody): void {
 
 // A body with a non-zero Content-Length, collected into a pooled buffer of exactly that size (one copy per
 // chunk); 413 from the header alone when it is over the limit.
-function relayIncoming(incoming: IncomingMessage, limit: number): RelayBody | undefined {
+function relayIncoming(incoming: IncomingMessage, limit: number, check?: RelayCheck): RelayBody | undefined {
   const header = incoming.headers['content-length'];
   if (header === undefined) return undefined;
   const declared = Number(header);
   if (!(declared <= limit)) throw tooLarge(limit);
-  return declared > 0 ? RelayBody.start(incoming, declared, nodeBodyPool) : undefined;
+  return declared > 0 ? RelayBody.start(incoming, declared, nodeBodyPool, BODY_IDLE_TIMEOUT_MS, check) : undefined;
 }
 
 /** The whole body; with a Content-Length it is collected as a relayed body is, then handed over whole. */
-export async function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+async function readIncomingWithin(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
   const relay = relayIncoming(incoming, limit);
   if (relay) return relay.whole();
   const chunks: Buffer[] = [];

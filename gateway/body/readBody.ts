@@ -3,22 +3,24 @@ import type { Context } from 'hono';
 import { InferenceError } from '../../shared/errors';
 import { readStreamWithin } from '../../shared/http/readStreamWithin';
 import type { StreamedBody } from '../backends/transport';
+import type { RelayCheck } from './relayBody';
 
 /** Reads the body of the request in `c`, refusing more than `limit` bytes (413). Runtimes may supply a faster one. */
 export type BodyReader = (c: Context, limit: number) => Promise<Uint8Array>;
 
 /**
  * Starts relaying the body of the request in `c` while it arrives, or returns undefined where the runtime
- * cannot (no Node request, no Content-Length); 413 when the declared length is over `limit`.
+ * cannot (no Node request, no Content-Length); 413 when the declared length is over `limit`. A `check` sees
+ * each chunk before it can go on (see RelayCheck).
  */
-export type BodyRelay = (c: Context, limit: number) => RelayedBody | undefined;
+export type BodyRelay = (c: Context, limit: number, check?: RelayCheck) => RelayedBody | undefined;
 
 /** A body being relayed: what the transport streams, plus what validation waits on. */
 export interface RelayedBody extends StreamedBody {
   /** The first `n` bytes, once they are in (rejects if the body fails or is shorter). */
   prefix(n: number): Promise<Uint8Array>;
-  /** Settles when the body has ended or failed; never rejects. */
-  done(): Promise<void>;
+  /** Resolves once the body has ended and passed its check; rejects if it failed or was refused. */
+  ended(): Promise<void>;
 }
 
 /** The portable BodyReader (Workers, tests): the Fetch API body. */

@@ -43,6 +43,11 @@ export const backendOptionsSchema = z.object({
   strictProvider: z.boolean().default(false),
   /** Shared secret the gateway must send in x-siglip-gateway-token. */
   requireToken: z.string().min(16).optional(),
+  /**
+   * HTTP threads accepting on the API port and serving infer requests (body, decode, answer) off the main thread,
+   * which then only batches and runs models; 0 serves HTTP on the main thread. See gpu-backend/http/threads/.
+   */
+  httpThreads: z.number().int().min(0).max(64).default(0),
   /** Triton's system shared memory for same-host clients (--allow-client-shm); default: on when bound to loopback. */
   allowClientShm: z.boolean().optional(),
   /** Largest encoded image accepted by embed_image and /v1/embeddings (413 above). */

@@ -61,7 +61,7 @@ export function decodeModelInferRequest(bytes: Uint8Array): GrpcInferRequest {
 }
 
 /** A request parameter's value, as the HTTP API has it (string, number or boolean). */
-export function parameterValue(p: GrpcParameter, where: string): string | number | boolean {
+function parameterValue(p: GrpcParameter, where: string): string | number | boolean {
   switch (p.parameter_choice) {
     case 'bool_param':
       return p.bool_param!;
@@ -172,7 +172,7 @@ export interface DecodedGrpcRequest {
 }
 
 /** Turns a ModelInferRequest into the decoded form of a KServe JSON request (typed contents converted, raw ones not yet). */
-export function decodedFromGrpc(req: GrpcInferRequest): DecodedGrpcRequest {
+function decodedFromGrpc(req: GrpcInferRequest): DecodedGrpcRequest {
   const raw = req.raw_input_contents.length > 0;
   const rawBytes = new Map<number, Uint8Array>();
   let next = 0;
@@ -213,7 +213,7 @@ export function decodedFromGrpc(req: GrpcInferRequest): DecodedGrpcRequest {
   // Raw inputs carry their bytes until the header has been checked (names, datatypes, shapes first, as for the binary extension).
   const rawInputs = [...rawBytes].map(([i, bytes]) => {
     const t = decoded.tensors[i];
-    t.data = bytes as unknown as DecodedInput['data'];
+    t.data = bytes;
     return t;
   });
   return { decoded, raw, rawInputs };

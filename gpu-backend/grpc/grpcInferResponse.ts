@@ -10,10 +10,7 @@ import type { SharedMemoryRef } from '../../shared/contract/sharedMemoryRef';
 import type { Datatype } from '../../shared/protocol';
 import type { ParsedInferRequest } from '../http/inferCodec';
 import type { OutputTensor } from '../models/types';
-import { encodeMessage, messageType } from './protos';
 import type { GrpcContents } from './grpcInferRequest';
-
-const RESPONSE = messageType('inference.ModelInferResponse');
 
 type Contents = Partial<Record<keyof GrpcContents, unknown[]>>;
 
@@ -87,9 +84,4 @@ export function inferResponseObject(model: { name: string; version: string }, re
     return { ...base, contents: typedContents(t.datatype, t.data) };
   });
   return { model_name: model.name, model_version: model.version, id: req.id ?? '', outputs, raw_output_contents };
-}
-
-/** The encoded ModelInferResponse. */
-export function encodeInferResponse(model: { name: string; version: string }, req: ParsedInferRequest, tensors: readonly OutputTensor[], raw: boolean): Buffer {
-  return encodeMessage(RESPONSE, inferResponseObject(model, req, tensors, raw));
 }

@@ -135,7 +135,7 @@ export class GrpcServer {
   }
 
   /** A unary method: `handler` answers the request or throws. */
-  unary(policy: MethodPolicy, handler: (request: unknown, ctx: CallContext) => Promise<unknown> | unknown): grpc.handleUnaryCall<unknown, unknown> {
+  unary(policy: MethodPolicy, handler: (request: unknown, ctx: CallContext) => unknown): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       const ctx = this.begin(call);
       const finish = this.track(call, ctx);

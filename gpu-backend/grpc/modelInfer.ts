@@ -4,10 +4,11 @@
  * same model, batcher and statistics as an HTTP request; a client that cancels before dispatch is dropped.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { InferenceError, toGrpcStatus, unavailable } from '../../shared/errors';
+import { toGrpcStatus, unavailable } from '../../shared/errors';
 import { CancelledError } from '../batching/dynamicBatcher';
 import type { ByteBudget } from '../http/body/byteBudget';
 import type { ParsedInferRequest } from '../http/inferCodec';
+import { recordOutcome } from '../models/inferOutcome';
 import { queueTimeoutMs } from '../models/queuePolicy';
 import type { OutputTensor, ServedModel } from '../models/types';
 import type { BodyBufferPool } from '../../shared/http/bodyBufferPool';
@@ -39,7 +40,7 @@ export interface GrpcInferDeps {
 const nowNs = () => performance.now() * 1e6;
 
 /** Runs one encoded ModelInferRequest; resolves with the ModelInferResponse object. */
-export async function inferOnce(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallContext, 'signal'> & Partial<Pick<CallContext, 'model'>>): Promise<object> {
+async function inferOnce(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallContext, 'signal'> & Partial<Pick<CallContext, 'model'>>): Promise<object> {
   const start = nowNs();
   if (deps.lifecycle.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
   const copies: Uint8Array[] = [];
@@ -62,10 +63,10 @@ export async function inferOnce(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pic
     for (const c of copies) deps.bodyPool.release(c);
     if (deps.sharedMemory?.enabled) await deps.sharedMemory.writeOutputs(request.outputs, outputs);
     const response = inferResponseObject(m, request, outputs, answersRaw(request, parsed.raw, outputs));
-    recordOutcome(m, start, null);
+    recordOutcome(m, nowNs() - start, null);
     return response;
   } catch (err) {
-    if (!(err instanceof CancelledError)) recordOutcome(m, start, err);
+    if (!(err instanceof CancelledError)) recordOutcome(m, nowNs() - start, err);
     throw err;
   }
 }
@@ -84,17 +85,11 @@ async function admitted(deps: GrpcInferDeps, bytes: Uint8Array, ctx: Pick<CallCo
     const parsed = await parseGrpcInferRequest(m, req, { sharedMemory: Boolean(shm), readInputs: shm?.readInputs, checkOutputs: shm?.checkOutputs, place });
     return { m, parsed };
   } catch (err) {
-    if (m && !(err instanceof CancelledError)) recordOutcome(m, start, err);
+    if (m && !(err instanceof CancelledError)) recordOutcome(m, nowNs() - start, err);
     throw err;
   } finally {
     reader.release();
   }
-}
-
-function recordOutcome(m: ServedModel, start: number, err: unknown): void {
-  const ns = nowNs() - start;
-  if (err === null) m.telemetry.requestSucceeded(ns);
-  else m.telemetry.requestFailed(ns, err instanceof InferenceError ? err.reason.toLowerCase() : 'internal');
 }
 
 /** The ModelInfer handler (its request and response travel as bytes: see protos.ts). */

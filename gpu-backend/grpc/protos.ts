@@ -17,7 +17,7 @@ const protoPath = (p: string) => fileURLToPath(new URL(`../../proto/${p}`, impor
 let root: protobuf.Root | null = null;
 
 /** Both services' definitions in one protobufjs Root (model_config.proto comes in through its import). */
-export function grpcProtos(): protobuf.Root {
+function grpcProtos(): protobuf.Root {
   root ??= new protobuf.Root().loadSync([protoPath('inference/grpc_service.proto'), protoPath('grpc/health/v1/health.proto')], { keepCase: true });
   return root;
 }
@@ -68,5 +68,5 @@ export function serviceDefinition(serviceName: string, raw: RawMessages = {}, op
       originalName: method.name,
     };
   }
-  return definition as ServiceDefinition;
+  return definition;
 }

@@ -9,7 +9,7 @@ import { TRITON_TYPES, type ModelConfig } from '../../shared/model-repository/mo
 import { DATATYPE_SIZE, type Datatype } from '../../shared/protocol';
 
 /** Room for the message's own fields (names, shapes, parameters) around the tensor bytes. */
-export const MESSAGE_SLACK_BYTES = 64 * 1024;
+const MESSAGE_SLACK_BYTES = 64 * 1024;
 
 /** Bytes of one batch item's inputs, or undefined when an input's size varies (BYTES, or a -1 dimension). */
 function itemBytes(config: Pick<ModelConfig, 'input'>): number | undefined {

@@ -18,6 +18,16 @@ export interface HttpServerDeps {
   lifecycle: { readonly shuttingDown: boolean };
   /** Throws when a request lacks the gateway's token (see tokenCheck.ts). */
   checkToken(req: IncomingMessage, path: string): void;
+  /** Serves what no route matches (an HTTP thread hands it to the main thread); default: 404, or 405 with Allow. */
+  fallback?: Handler;
+}
+
+// Responses someone else logs (an HTTP thread's request served by the main thread, which logs it).
+const UNLOGGED = new WeakSet<ServerResponse>();
+
+/** Leaves `res` out of this server's access log. */
+export function logElsewhere(res: ServerResponse): void {
+  UNLOGGED.add(res);
 }
 
 /**
@@ -25,20 +35,51 @@ export interface HttpServerDeps {
  * draining. Until `serve(router)` is called (the models are loading) only health answers.
  */
 export class HttpServer {
+  /** The first listener (the API port). */
   readonly server: Server;
+  private readonly servers: Server[] = [];
   private router: Router | null = null;
   private inflight = 0;
   private idle: (() => void) | null = null;
 
   constructor(private readonly deps: HttpServerDeps) {
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, (req, res) => void this.handle(req, res));
-    this.server.on('clientError', answerClientError);
+    this.server = this.newServer();
+  }
+
+  private newServer(): Server {
+    const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, (req, res) => void this.handle(req, res));
+    server.on('clientError', answerClientError);
+    this.servers.push(server);
+    return server;
   }
 
   /** Opens the port; returns it (useful with port 0). */
   async listen(port: number, host: string): Promise<number> {
     await listen(this.server, port, host);
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Accepts on a listening socket's descriptor (an HTTP thread's copy of the API port). */
+  async listenOnDescriptor(fd: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ fd }, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** A second listener on loopback, for requests the HTTP threads hand over; returns its URL. */
+  async listenInternal(): Promise<string> {
+    const server = this.newServer();
+    await listen(server, 0, '127.0.0.1');
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** Stops accepting on the API port (the HTTP threads accept there now); connections already open are served. */
+  stopAcceptingOnApiPort(): Promise<void> {
+    return this.stopAccepting(this.server);
   }
 
   /** Starts answering every route. */
@@ -48,23 +89,25 @@ export class HttpServer {
 
   /** Stops accepting and waits (at most `timeoutMs`) for the requests already accepted to finish. */
   async drain(timeoutMs: number): Promise<void> {
-    this.stopAccepting();
+    for (const server of this.servers) void this.stopAccepting(server);
     // Idle keep-alive sockets go now, busy ones after their response (connection: close).
-    this.server.closeIdleConnections();
+    for (const server of this.servers) server.closeIdleConnections();
     if (this.inflight === 0) return;
     await Promise.race([new Promise<void>((resolve) => (this.idle = resolve)), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
   /** Closes every connection and the listener. */
   async close(): Promise<void> {
-    const stopped = this.stopAccepting();
-    this.server.closeAllConnections();
-    await stopped;
+    const stopped = this.servers.map((server) => this.stopAccepting(server));
+    for (const server of this.servers) server.closeAllConnections();
+    await Promise.all(stopped);
   }
 
-  private stopped: Promise<void> | null = null;
-  private stopAccepting(): Promise<void> {
-    return (this.stopped ??= new Promise<void>((resolve) => this.server.close(() => resolve())));
+  private readonly stopped = new Map<Server, Promise<void>>();
+  private stopAccepting(server: Server): Promise<void> {
+    let p = this.stopped.get(server);
+    if (!p) this.stopped.set(server, (p = new Promise<void>((resolve) => server.close(() => resolve()))));
+    return p;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -94,6 +137,7 @@ export class HttpServer {
   private route(req: IncomingMessage, res: ServerResponse, path: string): { run: Handler; params: Record<string, string> } {
     const m = this.router!.match(req.method ?? 'GET', path);
     if ('handler' in m) return { run: m.handler, params: m.params };
+    if (this.deps.fallback) return { run: this.deps.fallback, params: {} };
     req.resume();
     if (!m.allowed.length) throw notFound(`no route for ${req.method} ${path}`);
     // Triton answers a known path with the wrong method 405.
@@ -104,7 +148,7 @@ export class HttpServer {
 
   // One access line per request; 499 (nginx's "client closed request") when the client left unanswered.
   private logAccess(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number): void {
-    if (!this.deps.log.isLevelEnabled('info')) return;
+    if (UNLOGGED.has(res) || !this.deps.log.isLevelEnabled('info')) return;
     this.deps.log.info(
       ...accessLogLine({
         method: req.method ?? 'GET',

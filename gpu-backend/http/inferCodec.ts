@@ -5,7 +5,7 @@ import type { DecodedJsonRequest } from '../../shared/codec/jsonInferRequest';
 import type { Parameters } from '../../shared/protocol';
 import { sharedMemoryRef, type SharedMemoryRef } from '../../shared/contract/sharedMemoryRef';
 import type { FixedTensorData } from '../../shared/codec/binaryTensor';
-import type { BytesElement, InputTensor, OutputTensor } from '../models/types';
+import type { InputTensor, OutputTensor } from '../models/types';
 
 /** A request after decoding, in either protocol. */
 export interface ParsedInferRequest {
@@ -80,11 +80,6 @@ export function encodeInferResponse(
     off += c.length;
   }
   return { body, headerLength: head.length };
-}
-
-/** Bytes of one BYTES element, whichever protocol it came in. */
-export function bytesOf(e: BytesElement): Uint8Array {
-  return typeof e === 'string' ? textEncoder.encode(e) : e;
 }
 
 function sharedMemoryParameters(ref: SharedMemoryRef): Parameters {

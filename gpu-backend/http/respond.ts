@@ -1,12 +1,24 @@
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/errors';
 import { DRAINING_HEADER } from '../../shared/protocol';
+import type { EncodedResponse } from './inferCodec';
 
 /** Sends a JSON body with the given status. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/** Writes an encoded infer response: JSON, or the binary extension's header length and bytes. */
+export function sendInferResponse(res: ServerResponse, encoded: EncodedResponse): void {
+  if (encoded.headerLength === undefined) return sendJson(res, 200, encoded.body);
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': encoded.headerLength,
+    'content-length': (encoded.body as Uint8Array).byteLength,
+  });
+  res.end(encoded.body);
 }
 
 /** Where a 5xx's detail goes: the log, with the request id the client was given. */

@@ -18,7 +18,7 @@ const ORT_TASKS = new URL(import.meta.url.endsWith('.ts') ? './ortTasks.ts' : '.
  */
 export async function createThreadedOrtRunner(options: OrtRunnerOptions, events: ThreadedRunnerEvents = {}): Promise<ModelRunner> {
   const { onFallback, ...rest } = options;
-  const pool = new WorkerPool<typeof TASKS>({ size: 1, maxQueue: 64, tasksModule: ORT_TASKS, init: rest, ...events });
+  const pool = new WorkerPool<typeof TASKS>({ size: 1, maxQueue: 64, tasksModule: ORT_TASKS, init: rest, name: 'siglip-ort', ...events });
   let ready: OrtThreadReady;
   try {
     ready = (await pool.ready) as OrtThreadReady;

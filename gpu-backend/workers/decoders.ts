@@ -13,7 +13,7 @@ export interface Decoders {
 
 /** Creates the decoders and their worker pool, sized by options.workers. */
 export function createDecoders(options: Pick<BackendOptions, 'workers' | 'workerThresholdBytes' | 'jsonDecoder'>): Decoders {
-  const pool = options.workers > 0 ? new WorkerPool({ size: options.workers }) : null;
+  const pool = options.workers > 0 ? new WorkerPool({ size: options.workers, name: 'siglip-decode' }) : null;
   const close = async () => {
     await pool?.close();
   };

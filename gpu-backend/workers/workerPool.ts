@@ -35,6 +35,13 @@ export interface WorkerPoolOptions extends WorkerPoolEvents {
   tasksModule?: URL;
   /** Passed to the tasks module's `init` in each thread before it serves (e.g. the model to open). */
   init?: unknown;
+  /** Its threads' name in /proc, for per-thread CPU readings (e.g. siglip-decode). */
+  name?: string;
+  /**
+   * Per-thread init instead of `init`, called for every thread started (first and replacement), with what to
+   * transfer to it (e.g. a MessagePort of its own, so that the thread can also make requests of its owner).
+   */
+  initFor?: (slot: number) => { init: unknown; transfer?: Transferable[] };
 }
 
 /** Per-task options of `run`. */
@@ -82,6 +89,7 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
   readonly ready: Promise<unknown>;
   private readonly maxQueue: number;
   private readonly workerInit: WorkerInit;
+  private readonly initFor: WorkerPoolOptions['initFor'];
   private readonly events: WorkerPoolEvents;
   private readonly slots: Slot[] = [];
   /** Waiting tasks per group, groups in the order they will be served. */
@@ -96,11 +104,12 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
     this.maxQueue = options.maxQueue ?? 1024;
     if (!Number.isInteger(this.size) || this.size < 1) throw new Error(`WorkerPool size must be a positive integer, got ${this.size}`);
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) throw new Error(`WorkerPool maxQueue must be a non-negative integer, got ${this.maxQueue}`);
-    this.workerInit = { tasksModule: (options.tasksModule ?? DEFAULT_TASKS).href, init: options.init };
+    this.workerInit = { tasksModule: (options.tasksModule ?? DEFAULT_TASKS).href, init: options.init, name: options.name };
     this.events = options;
+    this.initFor = options.initFor;
     const inits: Promise<unknown>[] = [];
     for (let i = 0; i < this.size; i++) {
-      const { slot, initialized } = this.spawn();
+      const { slot, initialized } = this.spawn(i);
       this.slots.push(slot);
       inits.push(initialized);
     }
@@ -182,9 +191,11 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
     return undefined;
   }
 
-  private spawn(): { slot: Slot; initialized: Promise<unknown> } {
+  private spawn(index: number): { slot: Slot; initialized: Promise<unknown> } {
+    const own = this.initFor?.(index);
+    const workerData: WorkerInit = own ? { ...this.workerInit, init: own.init } : this.workerInit;
     // Empty execArgv: the entry registers tsx itself, whatever loader flags the parent was started with.
-    const worker = new Worker(ENTRY, { workerData: this.workerInit, execArgv: [] });
+    const worker = new Worker(ENTRY, { workerData, transferList: own?.transfer as never, execArgv: [] });
     const slot: Slot = { worker, ready: false };
     let settleInit!: { resolve: (v: unknown) => void; reject: (e: Error) => void };
     const initialized = new Promise<unknown>((resolve, reject) => (settleInit = { resolve, reject }));
@@ -260,7 +271,7 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
   // Starts a replacement for slot i, retrying its init with backoff; tasks wait in the queue meanwhile.
   private async replace(i: number): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
-      const { slot, initialized } = this.spawn();
+      const { slot, initialized } = this.spawn(i);
       this.slots[i] = slot;
       try {
         await initialized;

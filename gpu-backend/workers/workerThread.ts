@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceError } from '../../shared/errors';
 import type { TaskTable } from './tasks';
 import { serializeTaskError } from './taskErrors';
+import { nameThisThread } from './threadName';
 
 /** A request from the pool. */
 export interface TaskMessage {
@@ -25,11 +26,14 @@ export type FromWorker =
 export interface WorkerInit {
   /** file: URL of the tasks module; it must export `TASKS`, and may export `init(data)`. */
   tasksModule: string;
+  /** The thread's name in /proc (see threadName.ts), e.g. siglip-decode. */
+  name?: string;
   init?: unknown;
 }
 
 const port = parentPort!;
-const { tasksModule, init } = workerData as WorkerInit;
+const { tasksModule, init, name } = workerData as WorkerInit;
+if (name) nameThisThread(name);
 const tasks = (await import(tasksModule)) as { TASKS: TaskTable; init?: (data: unknown) => unknown };
 const { TASKS } = tasks;
 

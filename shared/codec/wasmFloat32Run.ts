@@ -72,11 +72,6 @@ export function readFloat32Run(cur: JsonCursor, out: Float32Array, count: number
   return count + n;
 }
 
-/** Forgets the copied body (it is kept only for the decode that made it). */
-export function releaseFloat32Run(cur: JsonCursor): void {
-  if (copiedFrom === cur) copiedFrom = null;
-}
-
 function ensure(k: Kernel, bytes: number): void {
   const have = k.memory.buffer.byteLength;
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / PAGE));

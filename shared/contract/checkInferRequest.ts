@@ -29,7 +29,7 @@ export function shapeFits(spec: TensorContract, shape: readonly number[], maxBat
 }
 
 /** Checks request-level parameters against the model's rules; unknown parameters pass, as Triton passes them on. */
-export function checkParameters(contract: ModelContract, parameters: Parameters | undefined): void {
+function checkParameters(contract: ModelContract, parameters: Parameters | undefined): void {
   if (!parameters) return;
   for (const [key, rule] of Object.entries(contract.parameters)) {
     const v = parameters[key];

@@ -30,3 +30,9 @@ export function sharedMemoryRef(parameters: Record<string, unknown> | undefined,
   };
   return { region, offset: count(offset, 'shared_memory_offset'), byteSize: count(byteSize, 'shared_memory_byte_size') };
 }
+
+/** Whether any input or requested output of a request names a shared-memory region. */
+export function usesSharedMemory(decoded: { header: { outputs?: readonly { parameters?: Record<string, unknown> }[] }; tensors: readonly { parameters?: Record<string, unknown> }[] }): boolean {
+  const named = (p?: Record<string, unknown>) => p !== undefined && p.shared_memory_region !== undefined;
+  return decoded.tensors.some((t) => named(t.parameters)) || (decoded.header.outputs ?? []).some((o) => named(o.parameters));
+}

@@ -27,12 +27,12 @@ export interface IncomingBodyOptions {
 export type ChunkSink = (chunk: Buffer, received: number) => void | Promise<void>;
 
 /** 413 for a body over the limit. */
-export function bodyTooLarge(size: number, limit: number): InferenceError {
+function bodyTooLarge(size: number, limit: number): InferenceError {
   return new InferenceError('PAYLOAD_TOO_LARGE', `request body of ${size} bytes exceeds the limit of ${limit} bytes`, 'too_large');
 }
 
 /** 408 for a body whose client stopped sending. */
-export function bodyStalled(ms: number): InferenceError {
+function bodyStalled(ms: number): InferenceError {
   return new InferenceError('REQUEST_TIMEOUT', `request body stalled: no data for ${ms} ms; send the body without pauses`, 'body_timeout');
 }
 

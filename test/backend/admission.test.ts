@@ -104,7 +104,7 @@ describe('admission control over HTTP', () => {
       socket.write(body.subarray(0, body.length - 1));
       const reply = new Promise<string>((resolve) => {
         let text = '';
-        socket.on('data', (d) => (text += d));
+        socket.on('data', (d: Buffer) => (text += d.toString()));
         socket.on('close', () => resolve(text));
       });
       return { socket, reply };

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const getJson = async (path: string, init?: RequestInit) => {
   const res = await fetch(`${backend.url}${path}`, init);
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+  return { status: res.status, body: await res.json().catch((): any => null) };
 };
 
 /** A JSON value as it comes back after a trip through message `type` (what a gRPC client reads of it). */

@@ -24,7 +24,7 @@ function rawExchange(bytes: string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes));
     let text = '';
-    socket.on('data', (d) => (text += d));
+    socket.on('data', (d: Buffer) => (text += d.toString()));
     socket.on('close', () => resolve(text));
     socket.on('error', () => resolve(text));
   });

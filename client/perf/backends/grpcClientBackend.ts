@@ -17,14 +17,14 @@ const REQUEST = messageType('inference.ModelInferRequest');
 const CALL_TIMEOUT_MS = 30_000;
 
 /** An InferParameter for each request parameter (--request-parameter name:value:type). */
-export function grpcParameters(parameters: Parameters): Record<string, object> {
+function grpcParameters(parameters: Parameters): Record<string, object> {
   return Object.fromEntries(
     Object.entries(parameters).map(([k, v]) => [k, typeof v === 'boolean' ? { bool_param: v } : typeof v === 'number' ? { int64_param: String(v) } : { string_param: v }]),
   );
 }
 
 /** One encoded ModelInferRequest: every input's bytes in raw_input_contents (BYTES with their length prefixes). */
-export function encodeGrpcInferRequest(model: { name: string; version: string }, tensors: RequestTensor[], outputs: { name: string }[], parameters: Parameters): PreparedRequest {
+function encodeGrpcInferRequest(model: { name: string; version: string }, tensors: RequestTensor[], outputs: { name: string }[], parameters: Parameters): PreparedRequest {
   const body = encodeMessage(REQUEST, {
     model_name: model.name,
     model_version: model.version,
@@ -37,7 +37,7 @@ export function encodeGrpcInferRequest(model: { name: string; version: string },
 }
 
 /** Encodes, once, the request for every data step a request can start at (as buildHttpRequestPlan does). */
-export function buildGrpcRequestPlan(o: RequestPlanInput & { target: string; metadata: Record<string, string> }): GrpcRequestPlan {
+function buildGrpcRequestPlan(o: RequestPlanInput & { target: string; metadata: Record<string, string> }): GrpcRequestPlan {
   if (o.inputFormat !== 'binary') {
     throw new PerfUsageError(`-i grpc sends raw_input_contents (as perf_analyzer does); --input-tensor-format ${o.inputFormat} is for -i http: drop it`);
   }

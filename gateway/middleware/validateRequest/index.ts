@@ -1,7 +1,9 @@
 /**
  * Reads the body once and checks it before any backend sees it: content type (415), size against the
- * model's limit (413), and the request itself (400). Sets `c.var.body` and `c.var.cost`. On Node a binary
- * body is checked from its JSON header and then relayed while its tensor bytes arrive (see RelayBody).
+ * model's limit (413), and the request itself (400). Sets `c.var.body` and `c.var.cost`. Where the runtime
+ * relays bodies (RelayBody on Node), a binary body is checked from its JSON header and then relayed while its
+ * tensor bytes arrive; a JSON body is checked as it arrives (JsonInferCheck) and, when it is large, relayed from
+ * its first `data` array on, its last byte held back until the check at its end has passed.
  */
 import type { MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
@@ -14,7 +16,7 @@ import { webBodyReader, type BodyReader, type BodyRelay } from '../../body/readB
 import { deferRejection } from '../deferRejection';
 import type { GatewayEnv } from '../../env';
 import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
-import { validateInferBody, validateInferParts } from '../../validation/inferBody';
+import { jsonInferCheck, validateInferBody, validateInferParts } from '../../validation/inferBody';
 import { assertModelAllowed } from '../modelAccess/index';
 
 // Reserves a body's bytes in the gateway-wide cap before it is read: its declared length, or the limit.
@@ -31,11 +33,14 @@ export interface ValidateInferOptions {
   inflight?: InflightBodies;
   /** Where the runtime can, binary bodies are checked from their JSON header and relayed while they arrive. */
   relayBody?: BodyRelay;
+  /** JSON bodies at least this long are relayed while they arrive (GatewaySettings.relayJsonFromBytes). */
+  relayJsonFromBytes?: number;
 }
 
 /** Middleware factory for model routes (after `modelAccess`): GETs cost 1; an infer costs its batch size. */
 export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHandler<GatewayEnv> {
   const readBody = options.readBody ?? webBodyReader;
+  const relayJsonFrom = options.relayJsonFromBytes ?? Infinity;
   return async function validateInfer(c, next) {
     c.set('cost', 1);
     let release = () => {};
@@ -48,6 +53,19 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
       const declared = c.req.header('content-length');
       if (declared !== undefined && Number(declared) > limit) throw tooLargeFor(limit);
       release = reserveBody(options.inflight, declared, limit);
+      if (headerLength === undefined && options.relayBody) {
+        const check = jsonInferCheck(model, declared !== undefined && Number(declared) >= relayJsonFrom);
+        const relay = options.relayBody(c, limit, check);
+        if (relay) {
+          // On from the first `data` array (a large body), or once it has all arrived and passed; a body refused
+          // after it went on fails its backend request instead (see forwardToBackend's transport).
+          const passed = relay.ended().then(() => check.cost);
+          passed.catch(() => {});
+          c.set('cost', await Promise.race([check.streamable, passed]));
+          c.set('body', relay);
+          return;
+        }
+      }
       // A binary body's JSON header says everything the checks need, except for BYTES inputs (their
       // elements are counted): for other models the tensor bytes go on to a backend as they arrive.
       const relay = headerLength !== undefined && !model.inputs.some((i) => i.datatype === 'BYTES') ? options.relayBody?.(c, limit) : undefined;

@@ -25,7 +25,7 @@ export interface EmbeddingsRouteOptions {
 }
 
 /** Downloads an allow-listed image with a size cap and a timeout; errors name the item as input[index]. */
-export function defaultImageFetcher(maxBytes: number): RemoteImageFetcher {
+function defaultImageFetcher(maxBytes: number): RemoteImageFetcher {
   return async (url, index) => {
     const label = `input[${index}]`;
     const tooBig = (size: number) =>
@@ -133,7 +133,7 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps, opts: EmbeddingsRou
       throw err;
     }
     const [textVecs, imageVecs] = vectors;
-    const data: { object: 'embedding'; index: number; embedding: number[] | string }[] = new Array(items.length);
+    const data: { object: 'embedding'; index: number; embedding: number[] | string }[] = new Array<{ object: 'embedding'; index: number; embedding: number[] | string }>(items.length);
     const put = (vecs: Float32Array, dim: number, list: { index: number }[]) =>
       list.forEach(({ index }, k) => {
         const v = vecs.subarray(k * dim, (k + 1) * dim);

@@ -9,6 +9,7 @@ import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
 import type { ServedModel } from '../../models/types';
 import { withAdmittedBody, type BodyAdmission } from '../body/admittedBody';
 import { checkSharedMemoryOutputs, readSharedMemoryInputs } from '../../shm/sharedMemoryTensors';
+import { usesSharedMemory } from '../../../shared/contract/sharedMemoryRef';
 import type { SystemSharedMemory } from '../../shm/systemSharedMemory';
 import { toParsedRequest, type ParsedInferRequest } from '../inferCodec';
 
@@ -23,12 +24,24 @@ export interface InferRequestReading {
   decodeJsonInline(body: Uint8Array): DecodedJsonRequest;
   /** Registered system shared-memory regions (tensors passed by region instead of in the body). */
   shm: SystemSharedMemory;
+  /**
+   * Set in an HTTP thread, which has no regions: a request that names one is handed, body and all, to the main
+   * thread's server (the error thrown carries a copy of the body).
+   */
+  sharedMemoryElsewhere?: boolean;
+}
+
+/** Thrown by readInferRequest in an HTTP thread for a request the main thread must serve (see sharedMemoryElsewhere). */
+export class ServeOnMainThread extends Error {
+  constructor(readonly body: Uint8Array) {
+    super('served by the main thread');
+  }
 }
 
 /** A decoded infer request; `release()` hands a pooled body back once nothing reads its tensors any more. */
 export interface ReadInferRequest {
   request: ParsedInferRequest;
-  release(): void;
+  release: () => void;
 }
 
 /**
@@ -36,7 +49,7 @@ export interface ReadInferRequest {
  * extension, or Triton's raw binary request (Inference-Header-Content-Length: 0). Every form is checked
  * against the model's request contract, the same rules the gateway applies.
  */
-export async function readInferRequest(deps: InferRequestReading, req: IncomingMessage, m: ServedModel): Promise<ReadInferRequest> {
+export async function readInferRequest(deps: InferRequestReading, req: IncomingMessage, m: Pick<ServedModel, 'contract'>): Promise<ReadInferRequest> {
   const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] as string | undefined;
   if (headerLength === undefined) checkBodyContentType(req.headers['content-type']);
   // Start the body so that the binary section after the JSON header is 8-byte aligned: tensors are then
@@ -57,7 +70,11 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
         request = rawRequest(m, body);
       } else {
         const split = binary ? splitBinaryBody(body, headerLength) : null;
-        const decoded = split ? deps.decodeJsonInline(split.json) : await deps.decodeJson(body).finally(() => pool.release(body));
+        const decoded = split ? deps.decodeJsonInline(split.json) : await deps.decodeJson(body).finally(() => !deps.sharedMemoryElsewhere && pool.release(body));
+        if (deps.sharedMemoryElsewhere) {
+          if (usesSharedMemory(decoded)) throw new ServeOnMainThread(body.slice());
+          if (!split) pool.release(body);
+        }
         checkInferRequest(m.contract, decoded, split?.binary, { sharedMemory: deps.shm.enabled });
         const fromSharedMemory = deps.shm.enabled ? await readSharedMemoryInputs(deps.shm, decoded.tensors) : null;
         request = toParsedRequest(decoded, split?.binary ?? null, fromSharedMemory);
@@ -71,7 +88,7 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
 }
 
 // The whole body is the one input's data, batch 1; Triton then returns every output as binary.
-function rawRequest(m: ServedModel, body: Uint8Array): ParsedInferRequest {
+function rawRequest(m: Pick<ServedModel, 'contract'>, body: Uint8Array): ParsedInferRequest {
   const input = rawRequestInput(m.contract, body.byteLength);
   const count = input.shape.reduce((a, b) => a * b, 1);
   const data = input.datatype === 'BYTES' ? [body] : viewTensor(input.datatype, body, count);

@@ -1,9 +1,10 @@
-import { InferenceError, unavailable } from '../../../shared/errors';
+import { unavailable } from '../../../shared/errors';
+import { recordOutcome } from '../../models/inferOutcome';
 import { CancelledError } from '../../batching/dynamicBatcher';
 import { queueTimeoutMs } from '../../models/queuePolicy';
 import type { ServedModel } from '../../models/types';
 import { encodeInferResponse } from '../inferCodec';
-import { sendError, sendJson, type ErrorLog } from '../respond';
+import { sendError, sendInferResponse, type ErrorLog } from '../respond';
 import type { RouteContext } from '../router';
 import { readInferRequest, type InferRequestReading } from './inferRequest';
 import { writeSharedMemoryOutputs } from '../../shm/sharedMemoryTensors';
@@ -38,31 +39,16 @@ export function inferHandler(deps: InferRouteDeps): (c: RouteContext, m: ServedM
       // is left to the GC, as a queued copy might still be referenced.)
       release();
       await writeSharedMemoryOutputs(deps.shm, parsed.outputs, outputs);
-      const encoded = encodeInferResponse(m.name, m.version, parsed, outputs);
-      if (encoded.headerLength !== undefined) {
-        res.writeHead(200, {
-          'content-type': 'application/octet-stream',
-          'inference-header-content-length': encoded.headerLength,
-          'content-length': (encoded.body as Uint8Array).byteLength,
-        });
-        res.end(encoded.body);
-      } else {
-        sendJson(res, 200, encoded.body as string);
-      }
-      recordOutcome(m, start, null);
+      sendInferResponse(res, encodeInferResponse(m.name, m.version, parsed, outputs));
+      recordOutcome(m, nowNs() - start, null);
     } catch (err) {
       if (err instanceof CancelledError) {
         res.destroy();
         return;
       }
-      recordOutcome(m, start, err);
+      recordOutcome(m, nowNs() - start, err);
       sendError(res, err, deps.log);
     }
   };
 }
 
-function recordOutcome(m: ServedModel, start: number, err: unknown): void {
-  const ns = nowNs() - start;
-  if (err === null) m.telemetry.requestSucceeded(ns);
-  else m.telemetry.requestFailed(ns, err instanceof InferenceError ? err.reason.toLowerCase() : 'internal');
-}
