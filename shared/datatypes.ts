@@ -1,5 +1,10 @@
 /** The one table of KServe v2 datatypes: element size, typed array, and ONNX Runtime's tensor type for each. */
-import type { Datatype } from './protocol';
+
+/** The KServe v2 datatypes. */
+export type Datatype =
+  | 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64'
+  | 'INT8' | 'INT16' | 'INT32' | 'INT64'
+  | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
 
 /** Every datatype but BYTES (whose elements vary in size). */
 export type FixedDatatype = Exclude<Datatype, 'BYTES'>;

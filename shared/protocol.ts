@@ -1,10 +1,7 @@
 /** KServe v2 / Open Inference Protocol types, shared by the backend and the gateway. */
-import { DATATYPE_INFO, type FixedDatatype } from './datatypes';
+import { DATATYPE_INFO, type Datatype, type FixedDatatype } from './datatypes';
 
-export type Datatype =
-  | 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64'
-  | 'INT8' | 'INT16' | 'INT32' | 'INT64'
-  | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
+export type { Datatype } from './datatypes';
 
 /** Bytes per element of each fixed-size datatype (BYTES is variable), from the one table in datatypes.ts. */
 export const DATATYPE_SIZE = Object.fromEntries(Object.entries(DATATYPE_INFO).map(([d, info]) => [d, info.size])) as Record<FixedDatatype, number>;

@@ -2,7 +2,8 @@
 // points with perf_analyzer's measurement loop, print its report and write the files asked for.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createClientBackend, type ClientBackend } from './backends/clientBackend';
+import type { ClientBackend } from './backends/clientBackend';
+import { createClientBackend } from './backends/createClientBackend';
 import { PerfUsageError } from './errors';
 import { loadInputData } from './inputs/loadInputData';
 import { createRateSchedules, seededRandom } from './load/rateSchedule';

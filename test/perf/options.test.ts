@@ -1,6 +1,6 @@
 // Option parsing: perf_analyzer's forms (docs/cli.md), and one-line errors that say what to change.
 import { describe, expect, it } from 'vitest';
-import { createClientBackend } from '../../client/perf/backends/clientBackend';
+import { createClientBackend } from '../../client/perf/backends/createClientBackend';
 import { PerfUsageError } from '../../client/perf/errors';
 import { checkBatchSize, parseComposingModels, parseModelInfo } from '../../client/perf/model/modelInfo';
 import { parseHeaderOption } from '../../client/perf/options/headerOption';

@@ -6,8 +6,6 @@ import type { InputDataset } from '../inputs/inputDataset';
 import type { TritonModelStats } from '../measure/serverStats';
 import type { ModelConfigJson, ModelInfo, ModelMetadataJson } from '../model/modelInfo';
 import type { InputTensorFormat, OutputTensorFormat, RequestPlan } from '../requests/preparedRequest';
-import { createGrpcClientBackend } from './grpcClientBackend';
-import { createHttpClientBackend } from './httpClientBackend';
 
 /** `-i`: the protocol to the server. */
 export type Protocol = 'http' | 'grpc';
@@ -41,10 +39,4 @@ export interface ClientBackendOptions {
   url: URL;
   /** Extra headers for every request (-H), lower-case names; gRPC sends them as call metadata. */
   headers: Record<string, string>;
-}
-
-/** The backend for `-i`. */
-export function createClientBackend(o: ClientBackendOptions): ClientBackend {
-  if (o.protocol === 'grpc') return createGrpcClientBackend(o.url.host, o.headers);
-  return createHttpClientBackend(o.url, o.headers);
 }
