@@ -60,8 +60,10 @@ export interface GatewaySettings {
   embeddingsMaxBodyBytes: number;
   /** Items per /v1/embeddings request. */
   embeddingsMaxItems: number;
-  /** Bytes of request bodies held at once across all requests (503 past it). */
+  /** Bytes of request bodies held at once across all requests; past it requests wait their turn. */
   maxInflightBodyBytes: number;
+  /** How long a request waits for room under maxInflightBodyBytes before a 503. */
+  maxBodyWaitMs: number;
   /**
    * JSON infer bodies at least this long are relayed to a backend while they arrive, from their first `data`
    * array on (where the runtime can relay); shorter ones are checked whole before any backend sees them.
@@ -77,6 +79,7 @@ const DEFAULT_SETTINGS: GatewaySettings = {
   embeddingsMaxBodyBytes: 64 * 1024 * 1024,
   embeddingsMaxItems: EMBEDDINGS_MAX_ITEMS,
   maxInflightBodyBytes: 256 * 1024 * 1024,
+  maxBodyWaitMs: 10_000,
   // A body this small arrives in a few socket reads: relaying it early would save little, and a field it gets
   // wrong after its data could then reach a backend (which the check at its end still stops).
   relayJsonFromBytes: 1024 * 1024,
@@ -94,7 +97,7 @@ export function createGatewayApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const limit = rateLimit({ limiter: deps.limiter, onLimiterError: settings.limiterFailure, log: log.child({ component: 'ratelimit' }) });
 
   const forward = forwardToBackend(pool, deps.releaseBody);
-  const inflight = new InflightBodies(settings.maxInflightBodyBytes);
+  const inflight = new InflightBodies({ capacity: settings.maxInflightBodyBytes, maxWaitMs: settings.maxBodyWaitMs });
   // Keeps the health picture fresh where no timer does (Workers); a no-op while it is fresh.
   const keepHealthFresh: MiddlewareHandler<GatewayEnv> = async function keepHealthFresh(c, next) {
     if (pool.isStale()) runAfterResponse(c, pool.refreshIfStale());

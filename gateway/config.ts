@@ -33,6 +33,8 @@ export const sharedSettingsSchema = z.object({
   backendToken: z.string().min(1).optional(),
   /** JSON infer bodies this long or longer go on to a backend while they arrive; shorter ones once checked whole. */
   relayJsonFromBytes: z.number().int().nonnegative().default(1024 * 1024),
+  /** How long a request waits for room among the bodies in flight (256 MiB) before a 503; 0 refuses at once. */
+  maxBodyWaitMs: z.number().int().nonnegative().default(10_000),
 });
 
 /** Vars of the Worker (wrangler.toml `[vars]` and secrets): strings, coerced here. */

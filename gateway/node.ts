@@ -79,7 +79,7 @@ export async function startGateway(options: StartGatewayOptions, logger?: Logger
     readBody: nodeBodyReader,
     relayBody: nodeBodyRelay,
     releaseBody: releaseNodeBody,
-    settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure, relayJsonFromBytes: opts.relayJsonFromBytes },
+    settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure, relayJsonFromBytes: opts.relayJsonFromBytes, maxBodyWaitMs: opts.maxBodyWaitMs },
   });
 
   void pool.checkHealth();

@@ -31,6 +31,7 @@ export function registerGatewayCommands(program: Command): void {
     .addOption(new Option('--backend-token <secret>', 'shared secret sent to backends as x-siglip-gateway-token').env('SIGLIP_GATEWAY_TOKEN'))
     .option('--require-token', 'refuse to start without a backend token (--backend-token or SIGLIP_GATEWAY_TOKEN)', false)
     .option('--request-timeout <ms>', 'per-request timeout; past it the client gets 504', parseInteger, 30_000)
+    .option('--max-body-wait <ms>', 'how long a request waits for room among the bodies in flight (256 MiB) before a 503; 0 refuses at once', parseInteger, 10_000)
     .addOption(new Option('--limiter-failure <mode>', 'when the rate limiter is unreachable: closed (503) or open').choices(['closed', 'open']).default('closed'));
   addLogLevelOption(gateway).action(async (o: Record<string, unknown>) => {
     if (o.requireToken && !o.backendToken) throw new CliError('--require-token: give --backend-token or set SIGLIP_GATEWAY_TOKEN');
@@ -44,6 +45,7 @@ export function registerGatewayCommands(program: Command): void {
           keysFile: o.keys as string,
           backendToken: o.backendToken as string | undefined,
           requestTimeoutMs: o.requestTimeout as number,
+          maxBodyWaitMs: o.maxBodyWait as number,
           limiterFailure: o.limiterFailure as 'closed' | 'open',
         },
         log,

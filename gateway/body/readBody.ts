@@ -37,3 +37,20 @@ export async function readBodyWithin(req: Request, limit: number): Promise<Uint8
   if (declared !== null) return new Uint8Array(await req.arrayBuffer());
   return readStreamWithin(req.body, limit, () => tooLarge(limit));
 }
+
+/**
+ * Subscribes to the client leaving before its body is read (for a request waiting for room): the Node request's
+ * `close`, or the Fetch request's signal. Returns the unsubscribe.
+ */
+export function clientDeparture(c: Context): (left: () => void) => () => void {
+  return (left) => {
+    const incoming = (c.env as { incoming?: NodeJS.EventEmitter } | undefined)?.incoming;
+    if (incoming) {
+      incoming.once('close', left);
+      return () => incoming.off('close', left);
+    }
+    const signal = c.req.raw.signal;
+    signal.addEventListener('abort', left, { once: true });
+    return () => signal.removeEventListener('abort', left);
+  };
+}

@@ -5,14 +5,14 @@
  * tensor bytes arrive; a JSON body is checked as it arrives (JsonInferCheck) and, when it is large, relayed from
  * its first `data` array on, its last byte held back until the check at its end has passed.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { InferenceError } from '../../../shared/errors';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../../shared/protocol';
 import type { InflightBodies } from '../../body/inflightBodies';
 import { binaryHeaderLength } from '../../../shared/codec/binaryTensor';
 import { checkBodyContentType } from '../../../shared/contract/contentType';
 import { isRawRequest, rawRequestInput } from '../../../shared/contract/rawRequest';
-import { webBodyReader, type BodyReader, type BodyRelay } from '../../body/readBody';
+import { clientDeparture, webBodyReader, type BodyReader, type BodyRelay, type RelayedBody } from '../../body/readBody';
 import { deferRejection } from '../deferRejection';
 import type { GatewayEnv } from '../../env';
 import { validateEmbeddingsBody } from '../../validation/embeddingsBody';
@@ -20,10 +20,11 @@ import { jsonInferCheck, validateInferBody, validateInferParts } from '../../val
 import { assertModelAllowed } from '../modelAccess/index';
 
 // Reserves a body's bytes in the gateway-wide cap before it is read: its declared length, or the limit.
-function reserveBody(inflight: InflightBodies | undefined, declared: string | undefined, limit: number): () => void {
+// Past the cap it waits its turn (a client that leaves meanwhile gives up its place).
+async function reserveBody(inflight: InflightBodies | undefined, declared: string | undefined, limit: number, c: Context<GatewayEnv>): Promise<() => void> {
   if (!inflight) return () => {};
   const n = declared === undefined ? limit : Number(declared);
-  return inflight.reserve(Number.isFinite(n) && n >= 0 ? Math.min(n, limit) : limit);
+  return inflight.reserve(Number.isFinite(n) && n >= 0 ? Math.min(n, limit) : limit, clientDeparture(c));
 }
 
 /** Options of `validateInfer`. */
@@ -44,6 +45,9 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
   return async function validateInfer(c, next) {
     c.set('cost', 1);
     let release = () => {};
+    // A body being relayed holds its buffer until it has all arrived, even when the request is answered before
+    // (a 429 from the first `data` array, a refusal): its reservation lasts as long.
+    let relayed: RelayedBody | undefined;
     await deferRejection(c, async () => {
       if (c.req.method !== 'POST') return;
       const model = c.get('model')!;
@@ -52,10 +56,11 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
       const limit = headerLength === undefined ? model.maxBodyBytes.json : model.maxBodyBytes.binary;
       const declared = c.req.header('content-length');
       if (declared !== undefined && Number(declared) > limit) throw tooLargeFor(limit);
-      release = reserveBody(options.inflight, declared, limit);
+      release = await reserveBody(options.inflight, declared, limit, c);
       if (headerLength === undefined && options.relayBody) {
         const check = jsonInferCheck(model, declared !== undefined && Number(declared) >= relayJsonFrom);
         const relay = options.relayBody(c, limit, check);
+        relayed = relay;
         if (relay) {
           // On from the first `data` array (a large body), or once it has all arrived and passed; a body refused
           // after it went on fails its backend request instead (see forwardToBackend's transport).
@@ -69,6 +74,7 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
       // A binary body's JSON header says everything the checks need, except for BYTES inputs (their
       // elements are counted): for other models the tensor bytes go on to a backend as they arrive.
       const relay = headerLength !== undefined && !model.inputs.some((i) => i.datatype === 'BYTES') ? options.relayBody?.(c, limit) : undefined;
+      relayed = relay;
       if (relay && isRawRequest(headerLength)) {
         try {
           rawRequestInput(model.contract, relay.length);
@@ -98,7 +104,8 @@ export function validateInfer(options: ValidateInferOptions = {}): MiddlewareHan
     try {
       await next();
     } finally {
-      release();
+      if (relayed) void relayed.done().then(release);
+      else release();
     }
   };
 }
@@ -122,7 +129,7 @@ export function validateEmbeddings(options: ValidateEmbeddingsOptions): Middlewa
       checkBodyContentType(c.req.header('content-type'));
       const declared = c.req.header('content-length');
       if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLargeFor(maxBodyBytes);
-      release = reserveBody(options.inflight, declared, maxBodyBytes);
+      release = await reserveBody(options.inflight, declared, maxBodyBytes, c);
       const body = await readBody(c, maxBodyBytes);
       const { models, items } = validateEmbeddingsBody(body, maxItems);
       for (const model of models) assertModelAllowed(c.get('tenant'), model);
