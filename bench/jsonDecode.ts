@@ -4,21 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { WorkerPool } from '../gpu-backend/workers/workerPool';
 import { decodeJsonInferRequest, decodeJsonInferRequestNaive } from '../shared/codec/jsonInferRequest';
 import { median, renderTable, type BenchRow } from './table';
+import { mulberry32 } from '../shared/random';
 
 const SHAPE = [1, 3, 384, 384];
 const ITERATIONS = 15;
 
-/** Deterministic PRNG (mulberry32), so every run decodes the same body. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** `repr(float(x))` as Python prints it: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
 export function pythonRepr(x: number): string {

@@ -13,21 +13,13 @@ import { scannedInferRequest } from '../../shared/codec/scannedInferRequest';
 import { checkInferRequest, checkValueRanges } from '../../shared/contract/checkInferRequest';
 import { InferenceError } from '../../shared/errors';
 import { fakeClock } from '../gateway/support/fakeClock';
+import { mulberry32 } from '../../shared/random';
 
 const enc = new TextEncoder();
 const utf8 = (s: string) => enc.encode(s);
 
-/** mulberry32: a small seeded PRNG, so every chunking and mutation here is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, so every chunking and mutation here is the same on every run.
+const prng = mulberry32;
 
 /** `body` cut into chunks of 1..maxSize bytes (seeded). */
 function randomChunks(body: Uint8Array, seed: number, maxSize: number): Uint8Array[] {

@@ -2,6 +2,7 @@
 // (src/request_rate_manager.cc) with ScheduleDistribution (src/perf_utils.cc), perf_analyzer @019eae2/@15ca5ca.
 // One global sequence of send times is drawn and dealt to the sender threads in turn; each thread replays its
 // share, and after the last entry starts over shifted by the schedule's duration (RateSchedule::Next).
+import { mulberry32 } from '../../../shared/random';
 
 /** Arrival process of `--request-distribution`. */
 export type RequestDistribution = 'constant' | 'poisson';
@@ -81,13 +82,4 @@ export function sendDecision(nowNs: number, dueNs: number): { waitNs: number; de
 }
 
 /** A small seeded uniform generator (mulberry32), so a run's Poisson schedule is the same every time. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
