@@ -250,5 +250,7 @@ export async function benchTransformersJs(): Promise<BenchRow[]> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(renderTable(await benchTransformersJs()));
+  const rows = await benchTransformersJs();
+  // `npm run bench` runs this suite in a process of its own (see bench/run.ts) and reads the rows as JSON.
+  console.log(process.argv.includes('--rows-json') ? JSON.stringify(rows) : renderTable(rows));
 }
