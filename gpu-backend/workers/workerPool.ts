@@ -165,7 +165,15 @@ export class WorkerPool<T extends TaskTable = typeof TASKS> {
     while (this.slots.some((s) => s.job)) await new Promise<void>((r) => this.idle.push(r));
     // Held while they stop, so that whoever awaits close() sees it finish.
     for (const s of this.slots) s.worker.ref();
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    // A timer of its own keeps the process alive until every thread has exited: a worker's handle may already be
+    // gone while its terminate() is still settling, and an awaited promise alone keeps nothing alive (a script
+    // awaiting close() would then end with exit code 13).
+    const alive = setInterval(() => {}, 1000);
+    try {
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    } finally {
+      clearInterval(alive);
+    }
   }
 
   // A task whose request was abandoned, still waiting: it never runs.
