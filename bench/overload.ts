@@ -16,7 +16,7 @@ async function rssMiB(pid: number): Promise<number> {
 
 /** Peak RSS of the backend and the answers it gave while 500 JSON clients hit it at once. */
 export async function benchOverload(): Promise<BenchRow[]> {
-  const server = await startCli(['backend', '--port', '0', '--providers', 'cpu', '--log-level', 'info'], 'backend ready');
+  const server = await startCli(['backend', '--port', '0', '--providers', 'cpu', '--log-level', 'info', ...(process.env.OVERLOAD_ARGS ?? '').split(' ').filter(Boolean)], 'backend ready');
   const pid = server.child.pid!;
   try {
     const idle = await rssMiB(pid);
