@@ -46,7 +46,7 @@ export async function benchEndToEnd(): Promise<BenchRow[]> {
     runLoad({ url: `${url}/v2/models/siglip_vision/infer`, body, headers }, { concurrency, seconds: SECONDS, maxRequests: 20_000 });
   const json = { 'content-type': 'application/json' };
 
-  const naive = await startCli(backendArgs(['--json-decoder', 'naive', '--workers', '0']), 'backend ready');
+  const naive = await startCli(backendArgs(['--json-decoder', 'naive', '--workers', '0', '--http-threads', '0']), 'backend ready');
   let naiveRes: LoadResult;
   try {
     naiveRes = await load(naive.url, jsonBody, json, 60);

@@ -160,6 +160,7 @@ async function startHttpThreads(http: HttpServer, options: BackendOptions, o: { 
       // Big JSON bodies decode in the decode pool, several at once, read in place from the thread's shared memory.
       decodeJson: o.decoders.pool ? o.decoders.decodeJson : undefined,
       decodeInPoolFromBytes: options.workerThresholdBytes,
+      jsonDecoder: options.jsonDecoder,
       body: {
         maxBodyBytes: options.maxBodyBytes,
         idleTimeoutMs: options.bodyIdleTimeoutMs,

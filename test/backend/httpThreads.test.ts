@@ -1,9 +1,11 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { OnnxModel } from '../../gpu-backend/models/onnxModel';
 import type { Backend } from '../../gpu-backend/server';
 import { jsonPixelRequest, startTestBackend } from '../helpers/backend';
 import { maxAbsDiff } from '../helpers/fixtures';
+import { TempRepository } from '../helpers/tempRepository';
 import { inferImage, knownImages, modelStats } from '../helpers/visionRequests';
 
 // The backend with its HTTP work on threads (--http-threads): the API port's connections are accepted by the
@@ -123,14 +125,24 @@ describe('HTTP threads', () => {
   });
 
   it('finish the requests they hold when the backend closes', async () => {
-    const draining = await startTestBackend({ httpThreads: THREADS });
-    const requests = knownImages.flatMap((image, k) => [jsonInfer(draining.url, image.pixels).then(async (res) => ({ k, status: res.status, body: await res.json() }))]);
-    // Let the bodies reach the threads before the close begins.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await draining.close();
-    for (const r of await Promise.all(requests)) {
-      expect(r.status).toBe(200);
-      expect(maxAbsDiff(r.body.outputs[0].data, knownImages[r.k].expected)).toBeLessThanOrEqual(1e-4);
+    // The requests wait in the batcher (a 2 s queue delay), so they are surely accepted and in flight at close.
+    const repo = await TempRepository.create();
+    await repo.addModel('siglip_vision', (c) => {
+      c.dynamic_batching.preferred_batch_size = [];
+      c.dynamic_batching.max_queue_delay_microseconds = 2e6;
+    });
+    const draining = await startTestBackend({ httpThreads: THREADS, modelRepository: repo.dir });
+    try {
+      const model = draining.models.get('siglip_vision') as OnnxModel;
+      const requests = knownImages.map((image, k) => jsonInfer(draining.url, image.pixels).then(async (res) => ({ k, status: res.status, body: await res.json() })));
+      await vi.waitFor(() => expect(model.batcher.pending).toBe(knownImages.length), { timeout: 30_000, interval: 10 });
+      await draining.close();
+      for (const r of await Promise.all(requests)) {
+        expect(r.status).toBe(200);
+        expect(maxAbsDiff(r.body.outputs[0].data, knownImages[r.k].expected)).toBeLessThanOrEqual(1e-4);
+      }
+    } finally {
+      await repo.remove();
     }
   });
 });

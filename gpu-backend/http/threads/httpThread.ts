@@ -10,7 +10,7 @@
  */
 import { request as httpRequest, Agent } from 'node:http';
 import type { MessagePort } from 'node:worker_threads';
-import { decodeJsonInferRequest, type DecodedJsonRequest } from '../../../shared/codec/jsonInferRequest';
+import { decodeJsonInferRequest, decodeJsonInferRequestNaive, type DecodedJsonRequest } from '../../../shared/codec/jsonInferRequest';
 import { InferenceError, unavailable } from '../../../shared/errors';
 import { BodyBufferPool } from '../../../shared/http/bodyBufferPool';
 import { createLogger } from '../../../shared/log/createLogger';
@@ -71,6 +71,7 @@ export async function init(d: HttpThreadInit): Promise<string> {
       else req.pipe(out);
     });
 
+  const decodeHere = d.jsonDecoder === 'naive' ? decodeJsonInferRequestNaive : decodeJsonInferRequest;
   const reading: InferRequestReading = {
     admission: {
       budget: new ByteBudget({ capacity: d.body.capacity, maxWaiting: d.body.maxWaiting, maxWaitMs: d.body.maxWaitMs }),
@@ -79,8 +80,8 @@ export async function init(d: HttpThreadInit): Promise<string> {
     },
     bodyPool: new BodyBufferPool(Math.max(d.body.capacity, 64 * 1024 * 1024), undefined, true),
     // A big JSON body is read in place by the main thread's decode pool (several at once); a small one here.
-    decodeJson: async (body) => (d.decodeInPoolFromBytes !== undefined && body.byteLength >= d.decodeInPoolFromBytes ? main.decode(body) : decodeJsonInferRequest(body)),
-    decodeJsonInline: decodeJsonInferRequest,
+    decodeJson: async (body) => (d.decodeInPoolFromBytes !== undefined && body.byteLength >= d.decodeInPoolFromBytes ? main.decode(body) : decodeHere(body)),
+    decodeJsonInline: decodeHere,
     shm: new SystemSharedMemory({ enabled: false }),
     sharedMemoryElsewhere: true,
   };

@@ -38,6 +38,7 @@ export interface HttpThreadsOptions {
   /** The decode pool's JSON decoder, for bodies of `decodeInPoolFromBytes` or more (absent: the threads decode). */
   decodeJson?: (body: Uint8Array) => Promise<DecodedJsonRequest>;
   decodeInPoolFromBytes?: number;
+  jsonDecoder: 'fast' | 'naive';
 }
 
 export class HttpThreads {
@@ -62,7 +63,7 @@ export class HttpThreads {
         const { port1, port2 } = new MessageChannel();
         if (threads) threads.attach(port1);
         else pending.push(port1);
-        const init: HttpThreadInit = { index, fd: fds.shift() ?? -1, mainUrl: o.mainUrl, port: port2, models, requireToken: o.requireToken, logLevel: o.logLevel, body: o.body, decodeInPoolFromBytes: o.decodeJson ? o.decodeInPoolFromBytes : undefined };
+        const init: HttpThreadInit = { index, fd: fds.shift() ?? -1, mainUrl: o.mainUrl, port: port2, models, requireToken: o.requireToken, logLevel: o.logLevel, body: o.body, decodeInPoolFromBytes: o.decodeJson ? o.decodeInPoolFromBytes : undefined, jsonDecoder: o.jsonDecoder };
         return { init, transfer: [port2] };
       },
       onCrash: (message) => o.log.error({ error: message }, 'HTTP thread crashed; starting another'),

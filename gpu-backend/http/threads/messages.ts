@@ -29,6 +29,8 @@ export interface HttpThreadInit {
    * shared-memory body), so that several decode at once; shorter ones here. Absent: all here (no pool).
    */
   decodeInPoolFromBytes?: number;
+  /** The backend's --json-decoder: 'naive' (the benchmark's baseline) decodes with JSON.parse here too. */
+  jsonDecoder: 'fast' | 'naive';
   /** This thread's share of the backend's body limits. */
   body: { maxBodyBytes: number; idleTimeoutMs: number; capacity: number; maxWaiting: number; maxWaitMs: number };
 }
