@@ -1,31 +1,12 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ByteBudget } from '../../gpu-backend/http/body/byteBudget';
 import { readBody } from '../../gpu-backend/http/body/readBody';
 import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
+import { useIncomingRequests } from '../helpers/incomingRequest';
 
 // The backend's body reader: bytes go straight into a pooled (shared-memory) buffer as they arrive; a body that
 // stalls gives that buffer back and keeps only what it received, and still comes out whole and exact.
-let server: Server | undefined;
-afterEach(async () => {
-  const s = server;
-  server = undefined;
-  if (!s) return;
-  s.closeAllConnections();
-  await new Promise((r) => s.close(r));
-});
-
-async function clientAndRequest(headers: Record<string, string>) {
-  const incoming = new Promise<IncomingMessage>((resolve) => {
-    server = createServer((req) => resolve(req));
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const client = request(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/`, { method: 'POST', headers });
-  client.on('error', () => {});
-  client.flushHeaders();
-  return { client, req: await incoming };
-}
+const clientAndRequest = useIncomingRequests();
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed) & 0xff);
 

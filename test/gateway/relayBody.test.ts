@@ -1,29 +1,16 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
 import { RelayBody } from '../../gateway/body/relayBody';
+import { useIncomingRequests } from '../helpers/incomingRequest';
 
 // A real node:http server hands each request's IncomingMessage to the test; the client writes by hand.
-let server: Server | undefined;
-afterEach(async () => {
-  const s = server;
-  server = undefined;
-  if (!s) return;
-  s.closeAllConnections();
-  await new Promise((r) => s.close(r));
-});
+const open = useIncomingRequests();
 
 async function relayOf(total: number, idleMs?: number): Promise<{ relay: RelayBody; write: (b: Uint8Array) => void; end: () => void; abort: () => void }> {
-  const incoming = new Promise<IncomingMessage>((resolve) => {
-    server = createServer((req) => resolve(req));
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const client = request(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/`, { method: 'POST', headers: { 'content-length': String(total) } });
-  client.on('error', () => {});
-  client.flushHeaders();
-  const relay = RelayBody.start(await incoming, total, new BodyBufferPool(), idleMs);
+  const { client, req } = await open({ 'content-length': String(total) });
+  const relay = RelayBody.start(req, total, new BodyBufferPool(), idleMs);
   return { relay, write: (b) => client.write(b), end: () => client.end(), abort: () => client.destroy() };
 }
 

@@ -1,31 +1,16 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { invalidArgument, unavailable } from '../../shared/errors';
 import { readIncoming, type ChunkSink, type IncomingBodyOptions } from '../../shared/http/incomingBody';
+import { useIncomingRequests } from '../helpers/incomingRequest';
 
 // readIncoming is the one reader of Node bodies (backend and gateway): each path must settle once, with its error.
-let server: Server | undefined;
-afterEach(async () => {
-  const s = server;
-  server = undefined;
-  if (!s) return;
-  s.closeAllConnections();
-  await new Promise((r) => s.close(r));
-});
+const open = useIncomingRequests();
 
 const closed = () => new Error('client left');
 
 /** A real request whose client the test drives by hand; `read` runs readIncoming on the server side. */
 async function bodyOf(headers: Record<string, string>, o: Partial<IncomingBodyOptions>, sink: ChunkSink = () => {}) {
-  const incoming = new Promise<IncomingMessage>((resolve) => {
-    server = createServer((req) => resolve(req));
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const client = request(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/`, { method: 'POST', headers });
-  client.on('error', () => {});
-  client.flushHeaders();
-  const req = await incoming;
+  const { client, req } = await open(headers);
   const declared = headers['content-length'];
   const result = readIncoming(req, { length: declared === undefined ? -1 : Number(declared), limit: 1000, idleTimeoutMs: 5000, closed, ...o }, sink);
   result.catch(() => {});
