@@ -41,12 +41,14 @@ export async function benchCpuPerRequest(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const section = 'CPU per request (per thread, /proc; compute-free siglip_vision)';
   const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const at = (req: LoadRequest, concurrency: number) => () => runLoad(req, { concurrency, seconds: SECONDS, maxRequests: 20_000 });
+  const measured = async (pid: number, req: LoadRequest) => cpuPerRequest(pid, at(req, 16));
   // The option the HTTP threads replace: every request's HTTP work on the one event loop (--http-threads 0).
   const single = await startCli([...backendArgs, '--http-threads', '0'], 'backend ready');
   try {
     const req: LoadRequest = { url: `${single.url}/v2/models/siglip_vision/infer`, body: jsonBody, headers: { 'content-type': 'application/json' } };
-    const one = await cpuPerRequest(pidOf(single), () => runLoad(req, { concurrency: 16, seconds: SECONDS, maxRequests: 20_000 }));
-    const c60 = await runLoad(req, { concurrency: 60, seconds: SECONDS, maxRequests: 20_000 });
+    const one = await measured(pidOf(single), req);
+    const c60 = await at(req, 60)();
     rows.push(
       { section, measure: 'backend --http-threads 0 (one event loop), seed-style 9 MB JSON, c=16', result: describeCpu(one.perRequest), ratio: `total ${total(one.perRequest).toFixed(1)} ms` },
       { section, measure: 'JSON req/s, direct, --http-threads 0, c=60', result: describeLoad(c60) },
@@ -68,8 +70,6 @@ export async function benchCpuPerRequest(): Promise<BenchRow[]> {
       };
       const direct = infer(backend.url, false);
       const via = infer(gateway.url, true);
-      const at = (req: LoadRequest, concurrency: number) => () => runLoad(req, { concurrency, seconds: SECONDS, maxRequests: 20_000 });
-      const measured = async (pid: number, req: LoadRequest) => cpuPerRequest(pid, at(req, 16));
 
       const bj = await measured(pidOf(backend), direct.json);
       const bb = await measured(pidOf(backend), direct.binary);

@@ -70,9 +70,12 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
         request = rawRequest(m, body);
       } else {
         const split = binary ? splitBinaryBody(body, headerLength) : null;
-        const decoded = split ? deps.decodeJsonInline(split.json) : await deps.decodeJson(body).finally(() => !deps.sharedMemoryElsewhere && pool.release(body));
-        if (deps.sharedMemoryElsewhere) {
-          if (usesSharedMemory(decoded)) throw new ServeOnMainThread(body.slice());
+        let decoded: DecodedJsonRequest;
+        try {
+          decoded = split ? deps.decodeJsonInline(split.json) : await deps.decodeJson(body);
+          // An HTTP thread has no regions: the main thread serves a request that names one, from a copy of its body.
+          if (deps.sharedMemoryElsewhere && usesSharedMemory(decoded)) throw new ServeOnMainThread(body.slice());
+        } finally {
           if (!split) pool.release(body);
         }
         checkInferRequest(m.contract, decoded, split?.binary, { sharedMemory: deps.shm.enabled });
