@@ -1,66 +1,53 @@
-/** The gateway on Node: @hono/node-server, undici keep-alive pools, in-memory buckets and TTL cache, a keys file. */
+/**
+ * The gateway on Node: @hono/node-server, undici keep-alive pools, in-memory buckets and TTL cache, a keys file.
+ * With `httpThreads`, threads (threads/gatewayThread.ts) accept on the port and serve requests, each with its own
+ * app and pools, while the rate limits stay on the main thread, in one place.
+ */
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { z } from 'zod';
 import { createLogger } from '../shared/log/createLogger';
-import { LOG_LEVELS, type Logger } from '../shared/log/logger';
+import type { Logger } from '../shared/log/logger';
 import { createGatewayApp } from './app';
 import { MemoryKeyStore } from './auth/memoryKeyStore';
-import { emptyKeysFile, keysFileSchema, parseKeysFile, type KeysFile } from './auth/keysFile';
+import { emptyKeysFile, parseKeysFile, type KeysFile } from './auth/keysFile';
 import { BackendPool } from './backends/backendPool';
 import { ModelCatalog } from './backends/modelCatalog';
 import { undiciTransport } from './backends/undiciTransport';
 import { MemoryTtlCache } from './cache/memoryTtlCache';
 import { nodeBodyReader, nodeBodyRelay, releaseNodeBody } from './body/nodeBody';
-import { describeConfigError, parseBackendList, sharedSettingsSchema } from './config';
+import { describeConfigError, parseBackendList } from './config';
 import { MemoryRateLimiter } from './ratelimit/memoryRateLimiter';
-import type { Clock } from './types';
+import { startGatewayOptionsSchema, type GatewayOptions, type StartGatewayOptions } from './nodeOptions';
 
-/** Options of `startGateway`. */
-export const startGatewayOptionsSchema = sharedSettingsSchema.extend({
-  port: z.number().int().min(0).max(65535).default(8080),
-  host: z.string().min(1).default('127.0.0.1'),
-  /** `URL` or `name=URL`, one per backend. */
-  backends: z.array(z.string()).min(1, 'at least one backend is required'),
-  /** Path of the keys file (see `siglip keys create`). */
-  keysFile: z.string().optional(),
-  /** Keys given inline instead of a file (tests). */
-  keys: keysFileSchema.optional(),
-  /** Keep-alive connections per backend. */
-  connections: z.number().int().positive().default(256),
-  /** Level of the default logger (a logger passed to startGateway keeps its own). */
-  logLevel: z.enum(LOG_LEVELS).default('info'),
-});
-
-export type StartGatewayOptions = z.input<typeof startGatewayOptionsSchema>;
+export type { StartGatewayOptions } from './nodeOptions';
+import { GatewayThreads } from './threads/gatewayThreads';
+import type { Clock, KeyStore, RateLimiter } from './types';
 
 /** A running gateway. */
 export interface RunningGateway {
   url: string;
-  /** Re-reads the keys file (the CLI calls this on SIGHUP); in-flight requests keep the keys they had. */
+  /** HTTP threads serving (0: the main thread serves). */
+  httpThreads: number;
+  /** Re-reads the keys file (the CLI calls this on SIGHUP), in every thread; in-flight requests keep the keys they had. */
   reloadKeys(): Promise<void>;
   close(): Promise<void>;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
 
-/**
- * Starts the gateway; resolves once it listens. Without keys every model route answers 401. `logger` is the
- * gateway's own (the CLI passes a child with `service: 'gateway'`); by default a JSON logger at `logLevel`.
- */
-export async function startGateway(options: StartGatewayOptions, logger?: Logger): Promise<RunningGateway> {
-  const parsed = startGatewayOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(describeConfigError('gateway options', parsed.error));
-  const opts = parsed.data;
-  const log = logger ?? createLogger({ level: opts.logLevel }).child({ service: 'gateway' });
-  const targets = parseBackendList(opts.backends);
-  const readKeys = async () => opts.keys ?? (opts.keysFile ? await loadKeysFile(opts.keysFile) : emptyKeysFile());
-  let keyStore = new MemoryKeyStore(await readKeys());
+/** An app with what it owns: the backend pools, their health checks and the keep-alive connections. */
+export interface NodeGatewayApp {
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+  close(): Promise<void>;
+}
 
+/** The app one event loop serves with (the main thread's, or each HTTP thread's), its rate limits from `limiter`. */
+export function createNodeGatewayApp(opts: GatewayOptions, log: Logger, keys: KeyStore, limiter: RateLimiter): NodeGatewayApp {
   const clock = systemClock;
   const transport = undiciTransport({ connections: opts.connections });
-  const pool = new BackendPool(targets, transport.send, {
+  const pool = new BackendPool(parseBackendList(opts.backends), transport.send, {
     clock,
     requestTimeoutMs: opts.requestTimeoutMs,
     healthIntervalMs: opts.healthIntervalMs,
@@ -69,8 +56,8 @@ export async function startGateway(options: StartGatewayOptions, logger?: Logger
   });
   const catalog = new ModelCatalog(pool, { clock });
   const app = createGatewayApp({
-    keys: { lookup: (key) => keyStore.lookup(key) },
-    limiter: new MemoryRateLimiter(clock),
+    keys,
+    limiter,
     pool,
     catalog,
     cache: new MemoryTtlCache(clock),
@@ -81,33 +68,89 @@ export async function startGateway(options: StartGatewayOptions, logger?: Logger
     releaseBody: releaseNodeBody,
     settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure, relayJsonFromBytes: opts.relayJsonFromBytes, maxBodyWaitMs: opts.maxBodyWaitMs },
   });
-
   void pool.checkHealth();
   const timer = setInterval(() => void pool.checkHealth(), opts.healthIntervalMs);
   timer.unref();
+  return {
+    fetch: app.fetch,
+    async close() {
+      clearInterval(timer);
+      await transport.close();
+    },
+  };
+}
+
+/** The keys the options name: inline, from the keys file, or none. */
+export async function readGatewayKeys(opts: Pick<GatewayOptions, 'keys' | 'keysFile'>): Promise<KeysFile> {
+  return opts.keys ?? (opts.keysFile ? await loadKeysFile(opts.keysFile) : emptyKeysFile());
+}
+
+/**
+ * Stops accepting, lets requests in flight finish, and closes each kept-alive connection as soon as it goes idle
+ * (server.close alone would wait out the keep-alive timeout); past `timeoutMs`, cuts them. Safe to call twice.
+ */
+export function closeHttpServer(server: Server, timeoutMs: number): Promise<void> {
+  const known = closing.get(server);
+  if (known) return known;
+  const done = new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+      resolve();
+    });
+  });
+  closing.set(server, done);
+  return done;
+}
+const closing = new WeakMap<Server, Promise<void>>();
+
+/**
+ * Starts the gateway; resolves once it listens. Without keys every model route answers 401. `logger` is the
+ * gateway's own (the CLI passes a child with `service: 'gateway'`); by default a JSON logger at `logLevel`.
+ */
+export async function startGateway(options: StartGatewayOptions, logger?: Logger): Promise<RunningGateway> {
+  const parsed = startGatewayOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new Error(describeConfigError('gateway options', parsed.error));
+  const opts = parsed.data;
+  const log = logger ?? createLogger({ level: opts.logLevel }).child({ service: 'gateway' });
+  parseBackendList(opts.backends);
+  let keyStore = new MemoryKeyStore(await readGatewayKeys(opts));
+  // One set of buckets for the process: the HTTP threads take from it too.
+  const limiter = new MemoryRateLimiter(systemClock);
+  const app = createNodeGatewayApp(opts, log, { lookup: (key) => keyStore.lookup(key) }, limiter);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
     s.once('error', reject);
   });
+  const http = server as unknown as Server;
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  let threads: GatewayThreads | null = null;
+  if (opts.httpThreads > 0) {
+    try {
+      threads = await GatewayThreads.start({ count: opts.httpThreads, server: http, options: { ...opts, port }, limiter, log });
+      // The threads accept from now on; the main thread answers the connections it already has.
+      void closeHttpServer(http, opts.requestTimeoutMs);
+      log.info({ threads: opts.httpThreads }, 'HTTP threads accepting on the gateway port');
+    } catch (err) {
+      log.warn({ err }, 'HTTP threads could not start; serving on the main thread');
+    }
+  }
   return {
     url: `http://${host}:${port}`,
+    httpThreads: threads?.size ?? 0,
     async reloadKeys() {
-      keyStore = new MemoryKeyStore(await readKeys());
+      keyStore = new MemoryKeyStore(await readGatewayKeys(opts));
+      await threads?.reloadKeys();
     },
     async close() {
-      clearInterval(timer);
-      const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
-      // Stop accepting, let requests in flight finish, and close each kept-alive connection as soon as it
-      // goes idle (server.close alone would wait out the keep-alive timeout); past the request timeout, cut.
-      const sweep = setInterval(() => http.closeIdleConnections(), 50);
-      const cut = setTimeout(() => http.closeAllConnections(), opts.requestTimeoutMs);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      clearInterval(sweep);
-      clearTimeout(cut);
-      await transport.close();
+      await threads?.drain(opts.requestTimeoutMs);
+      await threads?.close();
+      await closeHttpServer(http, opts.requestTimeoutMs);
+      await app.close();
     },
   };
 }

@@ -24,6 +24,7 @@ await build({
     ortTasks: 'gpu-backend/runtime/ortTasks.ts',
     senderThread: 'client/perf/senders/senderThread.ts',
     httpThread: 'gpu-backend/http/threads/httpThread.ts',
+    gatewayThread: 'gateway/threads/gatewayThread.ts',
   },
   outdir: OUT,
   bundle: true,
@@ -39,6 +40,6 @@ await build({
   logLevel: 'warning',
 });
 // Started by path (plain JavaScript, no imports of ours): the helper that copies the API port's socket.
-await copyFile('gpu-backend/http/threads/listenerDupChild.mjs', `${OUT}/listenerDupChild.mjs`);
+await copyFile('shared/http/listenerDupChild.mjs', `${OUT}/listenerDupChild.mjs`);
 // Read by path at run time (`siglip model synth --like so400m`), from beside the module that names it.
 await copyFile('model-tools/convert/configs/siglip-so400m-patch14-384.json', `${OUT}/siglip-so400m-patch14-384.json`);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createTenantKey, DEFAULT_KEYS_FILE } from '../../gateway/auth/keysFileWriter';
 import { parseBackendList } from '../../gateway/config';
@@ -32,6 +33,7 @@ export function registerGatewayCommands(program: Command): void {
     .option('--require-token', 'refuse to start without a backend token (--backend-token or SIGLIP_GATEWAY_TOKEN)', false)
     .option('--request-timeout <ms>', 'per-request timeout; past it the client gets 504', parseInteger, 30_000)
     .option('--max-body-wait <ms>', 'how long a request waits for room among the bodies in flight (256 MiB) before a 503; 0 refuses at once', parseInteger, 10_000)
+    .option('--http-threads <n>', 'threads that accept on --port and serve requests off the main thread, which keeps the rate limits (0: none; default: half the cores, 1 to 8)', parseInteger)
     .addOption(new Option('--limiter-failure <mode>', 'when the rate limiter is unreachable: closed (503) or open').choices(['closed', 'open']).default('closed'));
   addLogLevelOption(gateway).action(async (o: Record<string, unknown>) => {
     if (o.requireToken && !o.backendToken) throw new CliError('--require-token: give --backend-token or set SIGLIP_GATEWAY_TOKEN');
@@ -47,12 +49,14 @@ export function registerGatewayCommands(program: Command): void {
           requestTimeoutMs: o.requestTimeout as number,
           maxBodyWaitMs: o.maxBodyWait as number,
           limiterFailure: o.limiterFailure as 'closed' | 'open',
+          httpThreads: (o.httpThreads as number | undefined) ?? Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2))),
+          logLevel: o.logLevel as never,
         },
         log,
       ),
     );
     // One line, like the backend's "backend ready", so scripts and the bench can find the URL.
-    log.info({ url: gw.url }, 'gateway ready');
+    log.info({ url: gw.url, httpThreads: gw.httpThreads }, 'gateway ready');
     onReloadSignal(() => gw.reloadKeys(), log, { keys: o.keys });
     onShutdown(() => gw.close());
   });

@@ -141,6 +141,8 @@ describe('HTTP threads', () => {
         expect(r.status).toBe(200);
         expect(maxAbsDiff(r.body.outputs[0].data, knownImages[r.k].expected)).toBeLessThanOrEqual(1e-4);
       }
+      // No copy of the listening socket is left open (the threads' spares are closed too): the port refuses.
+      await expect(fetch(`${draining.url}/v2/health/ready`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code)).resolves.toBe('ECONNREFUSED');
     } finally {
       await repo.remove();
     }

@@ -15,7 +15,7 @@ import { queueTimeoutMs } from '../../models/queuePolicy';
 import type { OutputTensor } from '../../models/types';
 import { serializeTaskError } from '../../workers/taskErrors';
 import { WorkerPool } from '../../workers/workerPool';
-import { listenerCopies } from './listenerCopies';
+import { listenerCopies, type ListenerCopies } from '../../../shared/http/listenerCopies';
 import type { DecodedJsonRequest } from '../../../shared/codec/jsonInferRequest';
 import type { FromHttpThread, HttpThreadInit, ToHttpThread } from './messages';
 
@@ -48,11 +48,12 @@ export class HttpThreads {
   private constructor(
     private readonly pool: WorkerPool<Record<string, never>>,
     private readonly o: HttpThreadsOptions,
+    private readonly copies: ListenerCopies,
   ) {}
 
   /** Starts `count` threads accepting on the API port; resolves once all of them are listening. */
   static async start(o: HttpThreadsOptions): Promise<HttpThreads> {
-    const fds = await listenerCopies(o.apiServer, o.count + SPARES);
+    const copies = await listenerCopies(o.apiServer, o.count + SPARES);
     const models = [...o.models.all.values()].map((m) => ({ name: m.name, version: m.version, contract: m.contract }));
     let threads: HttpThreads | undefined;
     const pending: MessagePort[] = [];
@@ -63,14 +64,14 @@ export class HttpThreads {
         const { port1, port2 } = new MessageChannel();
         if (threads) threads.attach(port1);
         else pending.push(port1);
-        const init: HttpThreadInit = { index, fd: fds.shift() ?? -1, mainUrl: o.mainUrl, port: port2, models, requireToken: o.requireToken, logLevel: o.logLevel, body: o.body, decodeInPoolFromBytes: o.decodeJson ? o.decodeInPoolFromBytes : undefined, jsonDecoder: o.jsonDecoder };
+        const init: HttpThreadInit = { index, fd: copies.fds.shift() ?? -1, mainUrl: o.mainUrl, port: port2, models, requireToken: o.requireToken, logLevel: o.logLevel, body: o.body, decodeInPoolFromBytes: o.decodeJson ? o.decodeInPoolFromBytes : undefined, jsonDecoder: o.jsonDecoder };
         return { init, transfer: [port2] };
       },
       onCrash: (message) => o.log.error({ error: message }, 'HTTP thread crashed; starting another'),
       onRestored: () => o.log.info('HTTP thread replaced; serving again'),
       onRestoreFailed: (message, retryInMs) => o.log.error({ error: message, retryInMs }, 'HTTP thread failed to start'),
     });
-    threads = new HttpThreads(pool, o);
+    threads = new HttpThreads(pool, o, copies);
     for (const p of pending) threads.attach(p);
     try {
       await pool.ready;
@@ -94,6 +95,8 @@ export class HttpThreads {
 
   async close(): Promise<void> {
     await this.pool.close();
+    // The spare descriptors: left open, they would go on queueing connections that nobody accepts.
+    this.copies.closeUnused();
     for (const port of this.ports) port.close();
     this.ports.clear();
   }
