@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
-export const KERNELS = ['shared/codec/wasm/float32Run'];
+export const KERNELS = ['shared/codec/wasm/float32Run', 'shared/codec/wasm/numberRun'];
 
 /** The wasm bytes of a .wat file. */
 export async function assemble(watPath) {

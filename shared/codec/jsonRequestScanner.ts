@@ -11,6 +11,7 @@
  */
 import { InferenceError } from '../errors';
 import { setMember } from './jsonCursor';
+import { forgetCopiedChunk, WASM_RUN_MIN_BYTES, wasmNumberRun } from './wasmNumberRun';
 
 /** Kinds of data-array elements (bits of ScannedData.kinds); NonFinite is NaN, Inf or Infinity, minus or not. */
 export const LeafKind = { Number: 1, NonFinite: 2, String: 4, Boolean: 8, Null: 16, Object: 32 } as const;
@@ -153,6 +154,8 @@ export class JsonRequestScanner {
   /** Scans the next bytes of the body. Never throws: a failure is kept in `failure`. */
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
+    // A chunk's bytes are copied into the kernel once per push; the next push may reuse the same buffer.
+    forgetCopiedChunk();
     try {
       this.scan(chunk);
     } catch (err) {
@@ -632,6 +635,11 @@ function numberRun(b: Uint8Array, p: number, n: number): number {
   // Every token that starts before the chunk's last comma ends by that comma, so no read below leaves the chunk
   // and none needs a bounds check (a typed-array load out of bounds makes V8 slow the whole loop down).
   const last = b.lastIndexOf(44, n - 1);
+  // A long run goes to the WebAssembly kernel (the same grammar, eight digits at a time).
+  if (last - p >= WASM_RUN_MIN_BYTES) {
+    const q = wasmNumberRun(b, p, last, n, run);
+    if (q >= 0) return q;
+  }
   let count = 0;
   let afterToken = false;
   while (p < last) {
