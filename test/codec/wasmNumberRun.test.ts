@@ -3,7 +3,7 @@
 // refusal at the same byte, on valid and broken tokens, whatever the chunks the body arrives in.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonRequestScanner, ScannedData } from '../../shared/codec/jsonRequestScanner';
+import { JsonRequestScanner, type ScannedData } from '../../shared/codec/jsonRequestScanner';
 import { NumberRunSettings, numberRunKernelAvailable, WASM_RUN_MIN_BYTES } from '../../shared/codec/wasmNumberRun';
 import { WASM_BASE64 } from '../../shared/codec/wasm/numberRun.wasm';
 import { assemble } from '../../scripts/build-wasm.mjs';
@@ -17,7 +17,7 @@ afterEach(() => {
 // Tokens that are not JSON numbers (each must stop the run where the JavaScript loop stops it).
 const broken = fc.constantFrom('01', '1.', '-', '1e', '1e+', '.5', '1..2', '+1', '--1', '1.2.3', '0x10', '1e5.5', 'NaN', 'true', '"1"', '1 2', '-.5', '00.1', '1E', '5-');
 
-function body(tokens: string[], seps: string[]): Uint8Array {
+function body(tokens: string[], seps: readonly string[]): Uint8Array {
   const data = tokens.map((t, i) => (i ? seps[i % seps.length] : '') + t).join('');
   return new TextEncoder().encode(`{"inputs":[{"name":"x","datatype":"FP32","shape":[${tokens.length}],"data":[${data}]}]}`);
 }
