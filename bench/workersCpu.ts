@@ -11,7 +11,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { generateApiKey } from '../gateway/auth/apiKey';
 import type { KvKeyRecord } from '../gateway/auth/kvKeyStore';
 import { binaryPixelRequest, fixturePixels } from './e2e';
@@ -115,24 +114,13 @@ async function stopDev(dev: DevServer): Promise<void> {
 }
 
 /**
- * The Worker built as wrangler would build it, served with `no_bundle`: wrangler's bundler takes any import ending
- * in `.wasm` for a WebAssembly module, and shared/codec imports `./wasm/float32Run.wasm` (a TypeScript module of
- * base64 text), which it would then fail to compile.
+ * The Worker as `wrangler dev` builds it from the sources (gateway/worker.ts), with the project's wrangler.toml; the
+ * local state (KV, the Durable Objects' SQLite) goes to `dir/state`, outside what wrangler watches: with the
+ * module and its state in one folder (as this bench had it), every write there reloaded the Worker, which then
+ * never served a request.
  */
 async function writeWorker(dir: string): Promise<void> {
-  await build({
-    entryPoints: [join(ROOT, 'gateway/worker.ts')],
-    outfile: join(dir, 'worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser'],
-    target: 'es2022',
-    external: ['cloudflare:*'],
-    logLevel: 'warning',
-  });
-  const config = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8').replace(/^main = .*$/m, 'main = "worker.js"\nno_bundle = true');
+  const config = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8').replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, 'gateway/worker.ts'))}`);
   await writeFile(join(dir, 'wrangler.toml'), config);
 }
 

@@ -4,6 +4,8 @@
  */
 import type { Hono } from 'hono';
 import type { ExecutionContext } from 'hono';
+import { useNumberRunModule } from '../shared/codec/wasmNumberRun';
+import numberRunModule from '../shared/codec/wasm/numberRun.kernel.wasm';
 import { consoleJsonLogger } from '../shared/log/consoleJsonLogger';
 import { createGatewayApp } from './app';
 import { KvKeyStore, type KvReader } from './auth/kvKeyStore';
@@ -18,6 +20,9 @@ import { DurableObjectRateLimiter, type DurableObjectNamespaceLike } from './rat
 import type { Clock } from './types';
 
 export { TenantRateLimiter } from './ratelimit/tenantRateLimiterObject';
+
+// The streaming JSON check's kernel, compiled ahead as a module (the runtime compiles no WebAssembly from bytes).
+useNumberRunModule(numberRunModule);
 
 /** The Worker's bindings (see wrangler.toml). */
 export interface WorkerEnv {

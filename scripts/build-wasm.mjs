@@ -1,12 +1,16 @@
 // Assembles the project's WebAssembly kernels (*.wat) and writes each as a TypeScript module holding its bytes
 // (base64), so that the bundle, worker threads and workerd load them with no file access:
-//   shared/codec/wasm/float32Run.wat → shared/codec/wasm/float32Run.wasm.ts
-// Run it after editing a .wat (`npm run build:wasm`); test/codec/wasmKernels.test.ts fails if one is stale.
+//   shared/codec/wasm/float32Run.wat → shared/codec/wasm/float32RunWasm.ts
+// (no module name ends in `.wasm`: a bundler, wrangler's among them, would take such an import for WebAssembly).
+// Run it after editing a .wat (`npm run build:wasm`); the kernels' tests fail if one is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
 export const KERNELS = ['shared/codec/wasm/float32Run', 'shared/codec/wasm/numberRun'];
+// Also written as <name>.kernel.wasm for the Worker, which imports it as a compiled module (workerd forbids
+// compiling WebAssembly from bytes at run time).
+export const WORKER_KERNELS = ['shared/codec/wasm/numberRun'];
 
 /** The wasm bytes of a .wat file. */
 export async function assemble(watPath) {
@@ -29,7 +33,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = fileURLToPath(new URL('..', import.meta.url));
   for (const k of KERNELS) {
     const bytes = await assemble(`${root}${k}.wat`);
-    writeFileSync(`${root}${k}.wasm.ts`, moduleText(k.split('/').pop(), bytes));
-    console.log(`${k}.wasm.ts: ${bytes.length} bytes of wasm`);
+    writeFileSync(`${root}${k}Wasm.ts`, moduleText(k.split('/').pop(), bytes));
+    console.log(`${k}Wasm.ts: ${bytes.length} bytes of wasm`);
+    if (WORKER_KERNELS.includes(k)) writeFileSync(`${root}${k}.kernel.wasm`, bytes);
   }
 }

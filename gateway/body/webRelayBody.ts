@@ -98,17 +98,16 @@ class WebRelayBody implements RelayedBody {
   }
 
   private async read(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = stream.getReader();
+    const next = chunkReader(stream, this.length);
     try {
       for (;;) {
-        let next: ReadableStreamReadResult<Uint8Array>;
+        let chunk: Uint8Array | undefined;
         try {
-          next = await reader.read();
+          chunk = await next();
         } catch {
           throw clientLeft();
         }
-        if (next.done) break;
-        const chunk = next.value;
+        if (chunk === undefined) break;
         if (chunk.length === 0) continue;
         const at = this.received;
         if (at + chunk.length > this.length) throw invalidArgument(`body longer than its Content-Length of ${this.length} bytes`);
@@ -128,7 +127,7 @@ class WebRelayBody implements RelayedBody {
       this.passed = true;
     } catch (err) {
       this.failed = err as Error;
-      reader.cancel().catch(() => {});
+      next.cancel();
     }
     this.notify();
   }
@@ -156,4 +155,51 @@ class WebRelayBody implements RelayedBody {
     this.wake = [];
     for (const resolve of waiting) resolve();
   }
+}
+
+/** Bytes a relay reads at a time where the runtime lets it ask for that many (workerd's readAtLeast). */
+export const RELAY_READ_BYTES = 256 * 1024;
+
+// workerd's extension of the BYOB reader: resolves once at least `min` bytes are in `view` (or the stream ended).
+interface ReadAtLeastReader {
+  readAtLeast(min: number, view: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>>;
+  read(view: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+/**
+ * The chunks of a body of `length` bytes, undefined at its end. workerd hands a request body over in 4 KiB chunks,
+ * and each costs a few promise turns in the relay and in the stream to the backend: 2,200 of them for a 9 MB JSON
+ * body. Where the runtime has `readAtLeast`, the body is read RELAY_READ_BYTES at a time instead; elsewhere, as
+ * the runtime hands it over.
+ */
+function chunkReader(stream: ReadableStream<Uint8Array>, length: number): (() => Promise<Uint8Array | undefined>) & { cancel(): void } {
+  let byob: ReadAtLeastReader | undefined;
+  try {
+    const r = stream.getReader({ mode: 'byob' }) as unknown as Partial<ReadAtLeastReader>;
+    if (typeof r.readAtLeast === 'function') byob = r as ReadAtLeastReader;
+    else (r as { releaseLock(): void }).releaseLock();
+  } catch {
+    // Not a byte stream: read it as it comes.
+  }
+  if (!byob) {
+    const reader = stream.getReader();
+    const next = async () => {
+      const r = await reader.read();
+      return r.done ? undefined : r.value;
+    };
+    return Object.assign(next, { cancel: () => void reader.cancel().catch(() => {}) });
+  }
+  const reader = byob;
+  let received = 0;
+  const next = async () => {
+    // Past the declared length, one byte is enough to tell a longer body from the end.
+    const want = Math.max(1, Math.min(RELAY_READ_BYTES, length - received));
+    const r: { done: boolean; value?: Uint8Array } = received < length ? await reader.readAtLeast(want, new Uint8Array(want)) : await reader.read(new Uint8Array(1));
+    if (r.done && (!r.value || r.value.length === 0)) return undefined;
+    const chunk = r.value ?? new Uint8Array(0);
+    received += chunk.length;
+    return chunk;
+  };
+  return Object.assign(next, { cancel: () => void reader.cancel().catch(() => {}) });
 }

@@ -5,7 +5,7 @@
  * carries on from there. The result is the same bit for bit; without WebAssembly the JavaScript reader does it all.
  */
 import type { JsonCursor } from './jsonCursor';
-import { WASM_BASE64 } from './wasm/float32Run.wasm';
+import { WASM_BASE64 } from './wasm/float32RunWasm';
 
 interface Kernel {
   memory: WebAssembly.Memory;

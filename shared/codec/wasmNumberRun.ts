@@ -1,10 +1,11 @@
 /**
  * Runs of JSON number tokens counted and checked by the WebAssembly kernel shared/codec/wasm/numberRun.wat, for
  * the scanner's data arrays (jsonRequestScanner.ts): it takes the same tokens as the JavaScript loop there, several
- * times faster, eight digits at a time. Where WebAssembly cannot be compiled (Workers forbid it at run time) the
- * JavaScript loop does it all.
+ * times faster, eight digits at a time. Workers forbid compiling WebAssembly at run time: the Worker imports the
+ * kernel as a compiled module (numberRun.kernel.wasm) and hands it over with `useNumberRunModule`. Where neither
+ * works, the JavaScript loop does it all.
  */
-import { WASM_BASE64 } from './wasm/numberRun.wasm';
+import { WASM_BASE64 } from './wasm/numberRunWasm';
 
 interface Kernel {
   memory: WebAssembly.Memory;
@@ -28,6 +29,15 @@ function loadKernel(): Kernel | null {
     kernel = null;
   }
   return kernel;
+}
+
+/** Instantiates the kernel from a module compiled ahead (the Worker's import of numberRun.kernel.wasm). */
+export function useNumberRunModule(module: WebAssembly.Module): void {
+  try {
+    kernel = new WebAssembly.Instance(module).exports as unknown as Kernel;
+  } catch {
+    kernel = null;
+  }
 }
 
 /** Whether runs go to the kernel (tests turn it off to compare it with the JavaScript loop). */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJsonInferRequest } from '../../shared/codec/jsonInferRequest';
 import { Float32SinkSettings } from '../../shared/codec/jsonTensorData';
 import { WASM_MIN_BYTES, wasmAvailable } from '../../shared/codec/wasmFloat32Run';
-import { WASM_BASE64 } from '../../shared/codec/wasm/float32Run.wasm';
+import { WASM_BASE64 } from '../../shared/codec/wasm/float32RunWasm';
 import { assemble } from '../../scripts/build-wasm.mjs';
 import { bits, numberToken, tensorRequest, whitespace } from './support/numberTokens';
 

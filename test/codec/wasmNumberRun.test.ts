@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonRequestScanner, type ScannedData } from '../../shared/codec/jsonRequestScanner';
 import { NumberRunSettings, numberRunKernelAvailable, WASM_RUN_MIN_BYTES } from '../../shared/codec/wasmNumberRun';
-import { WASM_BASE64 } from '../../shared/codec/wasm/numberRun.wasm';
+import { WASM_BASE64 } from '../../shared/codec/wasm/numberRunWasm';
 import { assemble } from '../../scripts/build-wasm.mjs';
 import { mulberry32 } from '../../shared/random';
 import { numberToken } from './support/numberTokens';

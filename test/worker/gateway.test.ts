@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../gateway/worker';
+import { numberRunKernelAvailable } from '../../shared/codec/wasmNumberRun';
 import { createTenant, seen, stubBackend } from './support';
 
 type Env = Parameters<typeof worker.fetch>[1];
@@ -91,5 +92,22 @@ describe('Worker: health from the Cache API', () => {
     const again = await Promise.all(Array.from({ length: 20 }, () => call('/health')));
     expect(again.every((r) => r.status === 200 && r.headers.get('x-cache') === 'HIT' && r.headers.has('age'))).toBe(true);
     expect(seen.filter((r) => r.path === '/v2/health/ready').length).toBe(probes);
+  });
+});
+
+describe('Worker: big JSON infer bodies, checked while relayed', () => {
+  it('has the WebAssembly kernel of the streaming check (imported as a compiled module)', () => {
+    expect(numberRunKernelAvailable()).toBe(true);
+  });
+
+  it('refuses a 5 MB body whose data does not fit its shape, counted by the kernel as it streams', async () => {
+    const key = await createTenant('big');
+    const n = 3 * 384 * 384 + 7;
+    const values = Array.from({ length: n }, (_, i) => ((i % 1000) / 997).toFixed(7));
+    const body = `{"inputs": [{"name": "PIXEL_VALUES", "datatype": "FP32", "shape": [1, 3, 384, 384], "data": [${values.join(', ')}]}]}`;
+    expect(body.length).toBeGreaterThan(4 * 1024 * 1024);
+    const res = await call('/v2/models/pixels/infer', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toContain(String(n));
   });
 });

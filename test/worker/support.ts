@@ -17,6 +17,9 @@ const TOY = {
   outputs: [{ name: 'EMBEDDING', datatype: 'FP32', shape: [-1, 4] }],
 };
 
+// A model with a pixel input as big as SigLIP's, for bodies of megabytes.
+const PIXELS = { ...TOY, name: 'pixels', inputs: [{ name: 'PIXEL_VALUES', datatype: 'FP32', shape: [-1, 3, 384, 384] }] };
+
 /** Replaces the isolate's fetch (the Worker shares the isolate with the tests) with a tiny KServe backend. */
 export function stubBackend(): void {
   seen.length = 0;
@@ -32,6 +35,10 @@ export function stubBackend(): void {
         return Response.json(TOY);
       case 'GET /v2/models/toy/config':
         return Response.json({ name: 'toy', max_batch_size: 8 });
+      case 'GET /v2/models/pixels':
+        return Response.json(PIXELS);
+      case 'GET /v2/models/pixels/config':
+        return Response.json({ name: 'pixels', max_batch_size: 8 });
       case 'GET /v2/models/toy/ready':
         return new Response(null, { status: 200 });
       case 'POST /v2/models/toy/infer':
