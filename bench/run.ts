@@ -14,6 +14,7 @@ import { benchValidateScoring } from './validateScoring';
 import { benchReliability } from './reliability';
 import { benchWorkers } from './workers';
 import { benchCpuPerRequest } from './cpuPerRequest';
+import { benchWorkersCpu } from './workersCpu';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
@@ -26,6 +27,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   validate: benchValidateScoring,
   workers: benchWorkers,
   cpu: benchCpuPerRequest,
+  workersCpu: benchWorkersCpu,
   reliability: benchReliability,
   // In a process of its own: transformers.js brings its own onnxruntime-node, whose native library cannot be
   // loaded beside ours in one process.

@@ -1,6 +1,7 @@
 // The WebAssembly kernel that counts and checks runs of number tokens in the gateway's streaming scan
 // (shared/codec/wasm/numberRun.wat) against the scanner's JavaScript loop: the same count, the same kinds, the same
 // refusal at the same byte, on valid and broken tokens, whatever the chunks the body arrives in.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonRequestScanner, type ScannedData } from '../../shared/codec/jsonRequestScanner';
@@ -54,6 +55,8 @@ describe('the WebAssembly number-run kernel of the streaming scan', () => {
     expect(numberRunKernelAvailable()).toBe(true);
     const bytes = await assemble(new URL('../../shared/codec/wasm/numberRun.wat', import.meta.url).pathname);
     expect(Buffer.from(bytes).toString('base64')).toBe(WASM_BASE64);
+    // The Worker's copy, imported as a compiled module.
+    expect(readFileSync(new URL('../../shared/codec/wasm/numberRun.kernel.wasm', import.meta.url))).toEqual(Buffer.from(bytes));
   });
 
   it('counts long runs of valid tokens exactly as the JavaScript loop does, in any chunks', () => {
