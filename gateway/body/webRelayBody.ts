@@ -158,7 +158,7 @@ class WebRelayBody implements RelayedBody {
 }
 
 /** Bytes a relay reads at a time where the runtime lets it ask for that many (workerd's readAtLeast). */
-export const RELAY_READ_BYTES = 256 * 1024;
+const RELAY_READ_BYTES = 256 * 1024;
 
 // workerd's extension of the BYOB reader: resolves once at least `min` bytes are in `view` (or the stream ended).
 interface ReadAtLeastReader {
