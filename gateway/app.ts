@@ -72,13 +72,16 @@ export interface GatewaySettings {
   version: string;
 }
 
+/** Bytes of request bodies a gateway holds at once (shared out among its HTTP threads on Node). */
+export const MAX_INFLIGHT_BODY_BYTES = 256 * 1024 * 1024;
+
 /** Defaults of GatewaySettings. */
 const DEFAULT_SETTINGS: GatewaySettings = {
   cacheTtlSeconds: 2,
   limiterFailure: 'closed',
   embeddingsMaxBodyBytes: 64 * 1024 * 1024,
   embeddingsMaxItems: EMBEDDINGS_MAX_ITEMS,
-  maxInflightBodyBytes: 256 * 1024 * 1024,
+  maxInflightBodyBytes: MAX_INFLIGHT_BODY_BYTES,
   maxBodyWaitMs: 10_000,
   // A body this small arrives in a few socket reads: relaying it early would save little, and a field it gets
   // wrong after its data could then reach a backend (which the check at its end still stops).

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createLogger } from '../shared/log/createLogger';
 import type { Logger } from '../shared/log/logger';
-import { createGatewayApp } from './app';
+import { createGatewayApp, MAX_INFLIGHT_BODY_BYTES } from './app';
 import { MemoryKeyStore } from './auth/memoryKeyStore';
 import { emptyKeysFile, parseKeysFile, type KeysFile } from './auth/keysFile';
 import { BackendPool } from './backends/backendPool';
@@ -66,7 +66,14 @@ export function createNodeGatewayApp(opts: GatewayOptions, log: Logger, keys: Ke
     readBody: nodeBodyReader,
     relayBody: nodeBodyRelay,
     releaseBody: releaseNodeBody,
-    settings: { cacheTtlSeconds: opts.cacheTtlSeconds, limiterFailure: opts.limiterFailure, relayJsonFromBytes: opts.relayJsonFromBytes, maxBodyWaitMs: opts.maxBodyWaitMs },
+    settings: {
+      cacheTtlSeconds: opts.cacheTtlSeconds,
+      limiterFailure: opts.limiterFailure,
+      relayJsonFromBytes: opts.relayJsonFromBytes,
+      maxBodyWaitMs: opts.maxBodyWaitMs,
+      // Each HTTP thread holds its share of the process's bodies in flight.
+      maxInflightBodyBytes: Math.ceil(MAX_INFLIGHT_BODY_BYTES / Math.max(1, opts.httpThreads)),
+    },
   });
   void pool.checkHealth();
   const timer = setInterval(() => void pool.checkHealth(), opts.healthIntervalMs);
