@@ -2,9 +2,11 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../../gpu-backend/batching/dynamicBatcher';
 import { ByteBudget } from '../../gpu-backend/http/body/byteBudget';
+import type { OnnxModel } from '../../gpu-backend/models/onnxModel';
 import type { Backend } from '../../gpu-backend/server';
 import { jsonPixelRequest, startTestBackend } from '../helpers/backend';
 import { maxAbsDiff } from '../helpers/fixtures';
+import { TempRepository } from '../helpers/tempRepository';
 import { knownImages } from '../helpers/visionRequests';
 
 describe('ByteBudget', () => {
@@ -124,5 +126,31 @@ describe('admission control over HTTP', () => {
       expect(maxAbsDiff(json.outputs[0].data, knownImages[0].expected)).toBeLessThanOrEqual(1e-4);
     }
     expect(backend.admission.inUse).toBe(0);
+  });
+
+  it('keeps a decoded request counted at its tensors\' bytes while it waits for its batch, and gives them back once answered', async () => {
+    // The requests wait in the batcher (a 2 s queue delay), decoded: their bodies are gone, their tensors are not.
+    const repo = await TempRepository.create();
+    await repo.addModel('siglip_vision', (c) => {
+      c.dynamic_batching.preferred_batch_size = [];
+      c.dynamic_batching.max_queue_delay_microseconds = 2e6;
+    });
+    try {
+      backend = await startTestBackend({ modelRepository: repo.dir });
+      const model = backend.models.get('siglip_vision') as OnnxModel;
+      const url = `${backend.url}/v2/models/siglip_vision/infer`;
+      const answers = [0, 1, 2].map((k) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: jsonPixelRequest(knownImages[k].pixels, 1) }).then(async (r) => ({ k, status: r.status, body: await r.json() })));
+      await vi.waitFor(() => expect(model.batcher.pending).toBe(3), { timeout: 30_000, interval: 10 });
+      expect(backend.admission.inUse).toBe(3 * 3 * 384 * 384 * 4);
+      for (const a of await Promise.all(answers)) {
+        expect(a.status).toBe(200);
+        expect(maxAbsDiff(a.body.outputs[0].data, knownImages[a.k].expected)).toBeLessThanOrEqual(1e-4);
+      }
+      expect(backend.admission.inUse).toBe(0);
+    } finally {
+      await backend?.close();
+      backend = undefined;
+      await repo.remove();
+    }
   });
 });

@@ -55,4 +55,33 @@ describe('readBody', () => {
     const got = await reading;
     expect(Buffer.from(got.bytes).equals(Buffer.from(body))).toBe(true);
   });
+
+  it('takes no buffer while it waits for room in the budget, then the one a finished body gave back', async () => {
+    const pool = new BodyBufferPool(1 << 26, 1024, true);
+    let acquired = 0;
+    const acquire = pool.acquire.bind(pool);
+    pool.acquire = (size, offset) => (acquired++, acquire(size, offset));
+    const budget = new ByteBudget({ capacity: 300_000, maxWaiting: 4 });
+    const a = bytes(200_000, 4);
+    const b = bytes(200_000, 5);
+    const first = await clientAndRequest({ 'content-length': String(a.length) });
+    const readingA = readBody(first.req, { limit: 1 << 24, budget, idleTimeoutMs: 5000, pool });
+    first.client.end(a);
+    const gotA = await readingA;
+    const second = await clientAndRequest({ 'content-length': String(b.length) });
+    const readingB = readBody(second.req, { limit: 1 << 24, budget, idleTimeoutMs: 5000, pool });
+    second.client.end(b);
+    await new Promise((r) => setTimeout(r, 200));
+    // B has bytes in hand but no room: it waits with its first chunk only.
+    expect(budget.waiting).toBe(1);
+    expect(acquired).toBe(1);
+    const bufferA = gotA.bytes.buffer;
+    pool.release(gotA.bytes);
+    gotA.release();
+    const gotB = await readingB;
+    expect(Buffer.from(gotB.bytes).equals(Buffer.from(b))).toBe(true);
+    expect(acquired).toBe(2);
+    expect(gotB.bytes.buffer).toBe(bufferA);
+    gotB.release();
+  });
 });

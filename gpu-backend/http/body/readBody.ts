@@ -9,6 +9,8 @@ export interface AdmittedBody {
   bytes: Uint8Array;
   /** Gives the body's bytes back to the budget (idempotent). */
   release(): void;
+  /** Lowers the share it holds to `bytes` (what stays in memory of the request once decoded). */
+  shrink(bytes: number): void;
 }
 
 /** How a body is read. */
@@ -51,12 +53,28 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
   let buffer: Uint8Array | null = null;
   const chunks: Uint8Array[] = [];
   const acquire = (n: number) => (o.pool ? o.pool.acquire(n, lead) : new Uint8Array(new ArrayBuffer(lead + n), lead, n));
+  // Once a body has spilled (stalled), it stays in chunks and takes a buffer at the end.
+  let spilled = false;
   const spill = (received: number) => {
+    spilled = true;
     share.shrink(received);
     if (!buffer) return;
     chunks.push(buffer.slice(0, received));
     o.pool?.release(buffer);
     buffer = null;
+  };
+  // The buffer is taken once the reservation is granted, not before: a body waiting for room holds only the
+  // chunk it arrived with, and the pool's buffers go round the bodies being read (taken before the wait, each
+  // waiting body held a fresh buffer of its full length, and none came from the pool).
+  const toBuffer = () => {
+    if (buffer || spilled || length < 0) return;
+    buffer = acquire(length);
+    let off = 0;
+    for (const c of chunks) {
+      buffer.set(c, off);
+      off += c.length;
+    }
+    chunks.length = 0;
   };
   let received: number;
   try {
@@ -65,10 +83,10 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
       { length, limit: o.limit, idleTimeoutMs: o.idleTimeoutMs, stallMs: o.stallMs ?? 2_000, onStall: spill, closed: () => new CancelledError() },
       (chunk, total) => {
         if (buffer) buffer.set(chunk, total - chunk.length);
-        else if (length >= 0 && chunks.length === 0) (buffer = acquire(length)).set(chunk, 0);
         else chunks.push(chunk);
         // The whole declared length once bytes flow (again); a chunked body grows in steps.
-        if (total > share.reserved) return share.reserve(length >= 0 ? length : total + CHUNKED_STEP);
+        if (total > share.reserved) return share.reserve(length >= 0 ? length : total + CHUNKED_STEP).then(toBuffer);
+        toBuffer();
       },
     );
   } catch (err) {
@@ -88,5 +106,5 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
       off += c.length;
     }
   }
-  return { bytes, release: () => share.release() };
+  return { bytes, release: () => share.release(), shrink: (n) => share.shrink(n) };
 }

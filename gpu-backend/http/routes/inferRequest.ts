@@ -38,10 +38,14 @@ export class ServeOnMainThread extends Error {
   }
 }
 
-/** A decoded infer request; `release()` hands a pooled body back once nothing reads its tensors any more. */
+/**
+ * A decoded infer request. It holds its share of the admission budget (its tensors' bytes) until `release`: once
+ * it is answered, or failed. `release()` also hands a pooled body back for reuse, once nothing reads its tensors any
+ * more; `release(false)` after a failure leaves the body to the GC (a queued copy might still be referenced).
+ */
 export interface ReadInferRequest {
   request: ParsedInferRequest;
-  release: () => void;
+  release: (reuse?: boolean) => void;
 }
 
 /**
@@ -63,8 +67,7 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
   return withAdmittedBody(
     deps.admission,
     req,
-    async (body) => {
-      const release = binary ? () => pool.release(body) : () => {};
+    async (body, keep) => {
       let request: ParsedInferRequest;
       if (isRawRequest(headerLength)) {
         request = rawRequest(m, body);
@@ -84,10 +87,25 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
         if (deps.shm.enabled) checkSharedMemoryOutputs(deps.shm, request.outputs);
       }
       checkValueRanges(m.contract, request.inputs);
+      // While it waits for a batch and runs, the request keeps in memory its body (binary: tensors are views of
+      // it) or its decoded tensors (JSON): that stays counted, so that a queue of decoded requests cannot grow
+      // past the budget that bounds the bodies being read.
+      const held = binary || isRawRequest(headerLength) ? body.byteLength : tensorBytes(request);
+      const giveBack = keep(held);
+      const release = (reuse = true) => {
+        giveBack();
+        if (reuse && binary) pool.release(body);
+      };
       return { request, release };
     },
     { lead, pool },
   );
+}
+
+function tensorBytes(request: ParsedInferRequest): number {
+  let n = 0;
+  for (const t of request.inputs) if (ArrayBuffer.isView(t.data)) n += t.data.byteLength;
+  return n;
 }
 
 // The whole body is the one input's data, batch 1; Triton then returns every output as binary.

@@ -26,9 +26,12 @@ export function inferHandler(deps: InferRouteDeps): (c: RouteContext, m: ServedM
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    let release: ((reuse?: boolean) => void) | undefined;
     try {
       if (deps.lifecycle.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
-      const { request: parsed, release } = await readInferRequest(deps, req, m);
+      const read = await readInferRequest(deps, req, m);
+      const parsed = read.request;
+      release = read.release;
       const outputs = await m.infer(parsed.inputs, {
         timeoutMs: queueTimeoutMs(m, parsed.parameters),
         signal: abort.signal,
@@ -36,12 +39,13 @@ export function inferHandler(deps: InferRouteDeps): (c: RouteContext, m: ServedM
         outputs: parsed.outputs.map((o) => o.name),
       });
       // Every batch holding this request has run: its body can carry another one. (After a failure the body
-      // is left to the GC, as a queued copy might still be referenced.)
+      // is left to the GC, as a queued copy might still be referenced; its budget share goes back either way.)
       release();
       await writeSharedMemoryOutputs(deps.shm, parsed.outputs, outputs);
       sendInferResponse(res, encodeInferResponse(m.name, m.version, parsed, outputs));
       recordOutcome(m, nowNs() - start, null);
     } catch (err) {
+      release?.(false);
       if (err instanceof CancelledError) {
         res.destroy();
         return;

@@ -91,12 +91,15 @@ export async function init(d: HttpThreadInit): Promise<string> {
     const started = performance.now();
     const id = main.nextId();
     let asked = false;
+    let release: ((reuse?: boolean) => void) | undefined;
     res.once('close', () => {
       if (!res.writableFinished && asked) main.send({ t: 'cancel', id });
     });
     try {
       if (lifecycle.shuttingDown) throw unavailable('Server is shutting down', 'shutdown');
-      const { request: parsed, release } = await readInferRequest(reading, req, model);
+      const read = await readInferRequest(reading, req, model);
+      const parsed = read.request;
+      release = read.release;
       asked = true;
       const outputs = await main.infer({
         t: 'infer',
@@ -112,6 +115,7 @@ export async function init(d: HttpThreadInit): Promise<string> {
       release();
       sendInferResponse(res, encodeInferResponse(model.name, model.version, parsed, outputs));
     } catch (err) {
+      release?.(false);
       if (err instanceof ServeOnMainThread) return toMain(c, err.body);
       if (err instanceof CancelledError) return void res.destroy();
       // Refused before inference (a bad body): the main thread counts it as the HTTP path would.
