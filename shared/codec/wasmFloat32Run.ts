@@ -5,6 +5,7 @@
  * carries on from there. The result is the same bit for bit; without WebAssembly the JavaScript reader does it all.
  */
 import type { JsonCursor } from './jsonCursor';
+import { ensureMemory, instantiateKernel } from './wasmKernel';
 import { WASM_BASE64 } from './wasm/float32RunWasm';
 
 interface Kernel {
@@ -15,21 +16,15 @@ interface Kernel {
 
 // Bytes below this are the kernel's tables.
 const IN = 1024;
-const PAGE = 65536;
 /** Shorter rests of a body are not worth the copy into the kernel's memory. */
 export const WASM_MIN_BYTES = 4096;
 
 let kernel: Kernel | null | undefined;
 function loadKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
-    kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Kernel;
-    // 10^-k, k = 0 … 22, each the double nearest to it (JavaScript's parse of "1e-k" is correctly rounded).
-    new Float64Array(kernel.memory.buffer, 256, 23).set(Array.from({ length: 23 }, (_, k) => Number(`1e-${k}`)));
-  } catch {
-    kernel = null;
-  }
+  kernel = instantiateKernel<Kernel>(WASM_BASE64);
+  // 10^-k, k = 0 … 22, each the double nearest to it (JavaScript's parse of "1e-k" is correctly rounded).
+  if (kernel) new Float64Array(kernel.memory.buffer, 256, 23).set(Array.from({ length: 23 }, (_, k) => Number(`1e-${k}`)));
   return kernel;
 }
 
@@ -54,7 +49,7 @@ export function readFloat32Run(cur: JsonCursor, out: Float32Array, count: number
   const b = cur.b;
   if (copiedFrom !== cur || cur.p < copiedBase || cur.p >= copiedEnd) {
     const rest = b.length - cur.p;
-    ensure(k, IN + rest + 16 + room * 4);
+    ensureMemory(k.memory, IN + rest + 16 + room * 4);
     const mem = new Uint8Array(k.memory.buffer);
     mem.set(b.subarray(cur.p), IN);
     // Zeros after the input: a 0 ends every token, and eight-byte reads stay inside them.
@@ -64,15 +59,10 @@ export function readFloat32Run(cur: JsonCursor, out: Float32Array, count: number
     copiedEnd = b.length;
   }
   const outAt = (IN + (copiedEnd - copiedBase) + 16) & ~7;
-  ensure(k, outAt + room * 4);
+  ensureMemory(k.memory, outAt + room * 4);
   const n = k.parse(IN + (cur.p - copiedBase), outAt, room);
   if (n === 0) return count;
   out.set(new Float32Array(k.memory.buffer, outAt, n), count);
   cur.p = copiedBase + ((k.pos.value as number) - IN);
   return count + n;
-}
-
-function ensure(k: Kernel, bytes: number): void {
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / PAGE));
 }

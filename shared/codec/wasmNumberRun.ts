@@ -5,6 +5,7 @@
  * kernel as a compiled module (numberRun.kernel.wasm) and hands it over with `useNumberRunModule`. Where neither
  * works, the JavaScript loop does it all.
  */
+import { ensureMemory, instantiateKernel } from './wasmKernel';
 import { WASM_BASE64 } from './wasm/numberRunWasm';
 
 interface Kernel {
@@ -15,29 +16,18 @@ interface Kernel {
 }
 
 const IN = 64;
-const PAGE = 65536;
 /** Shorter rests of a chunk are not worth the copy into the kernel's memory. */
 export const WASM_RUN_MIN_BYTES = 2048;
 
 let kernel: Kernel | null | undefined;
 function loadKernel(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  try {
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
-    kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Kernel;
-  } catch {
-    kernel = null;
-  }
+  if (kernel === undefined) kernel = instantiateKernel<Kernel>(WASM_BASE64);
   return kernel;
 }
 
 /** Instantiates the kernel from a module compiled ahead (the Worker's import of numberRun.kernel.wasm). */
 export function useNumberRunModule(module: WebAssembly.Module): void {
-  try {
-    kernel = new WebAssembly.Instance(module).exports as unknown as Kernel;
-  } catch {
-    kernel = null;
-  }
+  kernel = instantiateKernel<Kernel>(module);
 }
 
 /** Whether runs go to the kernel (tests turn it off to compare it with the JavaScript loop). */
@@ -65,9 +55,7 @@ export function wasmNumberRun(b: Uint8Array, p: number, last: number, n: number,
   const k = NumberRunSettings.useKernel ? loadKernel() : null;
   if (!k) return -1;
   if (copied !== b) {
-    const have = k.memory.buffer.byteLength;
-    const need = IN + n + 8;
-    if (need > have) k.memory.grow(Math.ceil((need - have) / PAGE));
+    ensureMemory(k.memory, IN + n + 8);
     const mem = new Uint8Array(k.memory.buffer);
     mem.set(b.subarray(0, n), IN);
     // Zeros after the input: a 0 ends every token, and eight-byte reads stay inside them.

@@ -1,11 +1,9 @@
 /**
- * The main thread's side of the HTTP threads (httpThread.ts): it gives each thread its own descriptor of the API
- * port's listening socket (listenerCopies.ts) and a MessagePort, answers their infer calls with the models, and
- * drains them at shutdown. The threads are a WorkerPool without tasks: it starts them with their init, and replaces
- * one that dies (with a spare descriptor).
+ * The main thread's side of the HTTP threads (httpThread.ts): ListenerThreads starts them on copies of the API
+ * port's listening socket, replaces one that dies and drains them; this answers their infer calls with the models.
  */
 import type { Server } from 'node:net';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { InferenceError } from '../../../shared/errors';
 import { CancelledError } from '../../batching/dynamicBatcher';
@@ -14,14 +12,11 @@ import type { ModelRegistry } from '../../models/modelRegistry';
 import { queueTimeoutMs } from '../../models/queuePolicy';
 import type { OutputTensor } from '../../models/types';
 import { serializeTaskError } from '../../workers/taskErrors';
-import { WorkerPool } from '../../workers/workerPool';
-import { listenerCopies, type ListenerCopies } from '../../../shared/http/listenerCopies';
+import { ListenerThreads } from '../../workers/listenerThreads';
 import type { DecodedJsonRequest } from '../../../shared/codec/jsonInferRequest';
 import type { FromHttpThread, HttpThreadInit, ToHttpThread } from './messages';
 
 const TASKS_MODULE = new URL(import.meta.url.endsWith('.ts') ? './httpThread.ts' : './httpThread.js', import.meta.url);
-// Descriptors kept for replacing threads that die.
-const SPARES = 4;
 
 /** What the HTTP threads are started with. */
 export interface HttpThreadsOptions {
@@ -42,76 +37,48 @@ export interface HttpThreadsOptions {
 }
 
 export class HttpThreads {
-  private readonly ports = new Set<MessagePort>();
-  private readonly drained = new Map<MessagePort, () => void>();
-
   private constructor(
-    private readonly pool: WorkerPool<Record<string, never>>,
+    private readonly threads: ListenerThreads,
     private readonly o: HttpThreadsOptions,
-    private readonly copies: ListenerCopies,
   ) {}
 
   /** Starts `count` threads accepting on the API port; resolves once all of them are listening. */
   static async start(o: HttpThreadsOptions): Promise<HttpThreads> {
-    const copies = await listenerCopies(o.apiServer, o.count + SPARES);
     const models = [...o.models.all.values()].map((m) => ({ name: m.name, version: m.version, contract: m.contract }));
-    let threads: HttpThreads | undefined;
-    const pending: MessagePort[] = [];
-    const pool = new WorkerPool<Record<string, never>>({
-      size: o.count,
+    const threads = await ListenerThreads.start<HttpThreadInit>({
+      count: o.count,
+      server: o.apiServer,
       tasksModule: TASKS_MODULE,
-      initFor: (index) => {
-        const { port1, port2 } = new MessageChannel();
-        if (threads) threads.attach(port1);
-        else pending.push(port1);
-        const init: HttpThreadInit = { index, fd: copies.fds.shift() ?? -1, mainUrl: o.mainUrl, port: port2, models, requireToken: o.requireToken, logLevel: o.logLevel, body: o.body, decodeInPoolFromBytes: o.decodeJson ? o.decodeInPoolFromBytes : undefined, jsonDecoder: o.jsonDecoder };
-        return { init, transfer: [port2] };
-      },
-      onCrash: (message) => o.log.error({ error: message }, 'HTTP thread crashed; starting another'),
-      onRestored: () => o.log.info('HTTP thread replaced; serving again'),
-      onRestoreFailed: (message, retryInMs) => o.log.error({ error: message, retryInMs }, 'HTTP thread failed to start'),
+      initFor: (index, fd, port) => ({ index, fd, mainUrl: o.mainUrl, port, models, requireToken: o.requireToken, logLevel: o.logLevel, body: o.body, decodeInPoolFromBytes: o.decodeJson ? o.decodeInPoolFromBytes : undefined, jsonDecoder: o.jsonDecoder }),
+      log: o.log,
+      what: 'HTTP thread',
     });
-    threads = new HttpThreads(pool, o, copies);
-    for (const p of pending) threads.attach(p);
-    try {
-      await pool.ready;
-    } catch (err) {
-      await threads.close();
-      throw err;
-    }
-    return threads;
+    const owner = new HttpThreads(threads, o);
+    threads.forEachPort((port) => owner.attach(port));
+    return owner;
   }
 
   get size(): number {
-    return this.pool.size;
+    return this.threads.size;
   }
 
   /** Asks every thread to stop accepting and finish what it accepted; resolves when all have (or after timeoutMs). */
-  async drain(timeoutMs: number): Promise<void> {
-    const done = [...this.ports].map((port) => new Promise<void>((resolve) => this.drained.set(port, resolve)));
-    for (const port of this.ports) port.postMessage({ t: 'drain', timeoutMs } satisfies ToHttpThread);
-    await Promise.race([Promise.all(done), new Promise((r) => setTimeout(r, timeoutMs + 1000).unref())]);
+  drain(timeoutMs: number): Promise<void> {
+    return this.threads.drain(timeoutMs);
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
-    // The spare descriptors: left open, they would go on queueing connections that nobody accepts.
-    this.copies.closeUnused();
-    for (const port of this.ports) port.close();
-    this.ports.clear();
+  close(): Promise<void> {
+    return this.threads.close();
   }
 
   private attach(port: MessagePort): void {
-    this.ports.add(port);
     const calls = new Map<number, AbortController>();
     port.on('message', (m: FromHttpThread) => {
       if (m.t === 'infer') void this.infer(port, calls, m);
       else if (m.t === 'decode') void this.decode(port, m);
       else if (m.t === 'cancel') calls.get(m.id)?.abort();
       else if (m.t === 'failed') this.failed(m);
-      else if (m.t === 'drained') this.drained.get(port)?.();
     });
-    port.once('close', () => this.ports.delete(port));
   }
 
   private async infer(port: MessagePort, calls: Map<number, AbortController>, m: Extract<FromHttpThread, { t: 'infer' }>): Promise<void> {
