@@ -64,6 +64,9 @@ export class JsonInferCheck implements RelayCheck {
   // What the data array being scanned must hold, as far as its input's fields before it tell.
   private expected: { count: number; kinds: number } | undefined;
   private doubt = false;
+  // What each data array may hold (by order of their starts; undefined: not known), and how many closed were seen.
+  private readonly expectations: ({ count: number; kinds: number } | undefined)[] = [];
+  private closedSeen = 0;
 
   constructor(
     private readonly contract: ModelContract,
@@ -81,8 +84,16 @@ export class JsonInferCheck implements RelayCheck {
   push(bytes: Uint8Array): boolean {
     this.scanner.push(bytes);
     if (this.scanner.failure) throw this.scanner.failure;
+    const s = this.scanner;
+    // Each array closed since the last chunk, against what its input's shape and datatype let it hold.
+    for (; this.closedSeen < s.closedData.length; this.closedSeen++) {
+      const d = s.closedData[this.closedSeen];
+      const want = this.expectations[this.closedSeen];
+      if (want && (d.count !== want.count || (d.kinds & ~want.kinds) !== 0)) this.doubt = true;
+    }
+    // The array still open: too many elements, or a wrong kind, already.
     const e = this.expected;
-    if (e && this.scanner.inData && (this.scanner.dataCount > e.count || (this.scanner.dataKinds & ~e.kinds) !== 0)) this.doubt = true;
+    if (e && s.inData && (s.dataCount > e.count || (s.dataKinds & ~e.kinds) !== 0)) this.doubt = true;
     return !this.doubt;
   }
 
@@ -102,9 +113,11 @@ export class JsonInferCheck implements RelayCheck {
     if (batch === undefined || !isDatatype(input.datatype)) {
       this.doubt = true;
       this.expected = undefined;
+      this.expectations.push(undefined);
       return;
     }
     this.expected = { count: elementCount(input.shape as number[]), kinds: acceptedKinds(input.datatype)[0] };
+    this.expectations.push(this.expected);
     if (this.options.stream && !this.streaming && !this.doubt) {
       this.streaming = true;
       this.cost = batch;

@@ -151,6 +151,9 @@ export class JsonRequestScanner {
     return this.kinds;
   }
 
+  /** The data arrays closed so far, in order: their elements and the LeafKind bits of their kinds. */
+  readonly closedData: { count: number; kinds: number }[] = [];
+
   /** Scans the next bytes of the body. Never throws: a failure is kept in `failure`. */
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
@@ -484,7 +487,10 @@ export class JsonRequestScanner {
       // A skipped or data value is complete.
       const region = this.region;
       this.region = Region.None;
-      if (region === Region.Data) this.store(new ScannedData(this.count, this.kinds, this.firstOfKind));
+      if (region === Region.Data) {
+        this.closedData.push({ count: this.count, kinds: this.kinds });
+        this.store(new ScannedData(this.count, this.kinds, this.firstOfKind));
+      }
       else if (this.placeholder !== NO_STORE) this.store(this.placeholder);
       this.afterValue();
       return;

@@ -577,6 +577,36 @@ describe('JsonInferCheck against the decoder path, whatever the chunks', () => {
   });
 });
 
+describe('JsonInferCheck holds a relay back where its data array goes wrong, also when it closes in that chunk', () => {
+  const head = '{"inputs":[{"name":"PIXEL_VALUES","datatype":"FP32","shape":[1,3,2,2],"data":[';
+  const values = (n: number) => Array.from({ length: n }, (_, i) => `${i}.5`);
+  // The first chunk ends inside the data array; the second holds the rest of the array, its close and the end.
+  const chunked = (n: number, tail = ']}]}') => {
+    const body = utf8(`${head}${values(n).join(',')}${tail}`);
+    const cut = head.length + 10;
+    return { body, chunks: [body.subarray(0, cut), body.subarray(cut)] };
+  };
+
+  it.each([
+    ['one element too many', 13, ']}]}'],
+    ['one element too few', 11, ']}]}'],
+    ['a string among the numbers', 11, ',"x"]}]}'],
+  ])('%s, the array closing in the chunk that shows it: held, then refused as the decoder refuses it', async (_, n, tail) => {
+    const { body, chunks } = chunked(n, tail);
+    const run = await runCheck(pixels, body, chunks, true);
+    expect(run.held).toBe(true);
+    expect(run.outcome).toEqual(backendOutcome(pixels, body));
+    expect('refused' in run.outcome).toBe(true);
+  });
+
+  it('a body that fits, in the same chunks: never held, and accepted at its batch size', async () => {
+    const { body, chunks } = chunked(12);
+    const run = await runCheck(pixels, body, chunks, true);
+    expect(run.held).toBe(false);
+    expect(run.outcome).toEqual({ cost: 1 });
+  });
+});
+
 describe('JsonRequestScanner', () => {
   const scanAll = (chunks: Uint8Array[]) => {
     const s = new JsonRequestScanner();
