@@ -70,6 +70,11 @@ export class ListenerThreads {
     for (const port of this.ports) owner(port);
   }
 
+  /** Ends thread `i` abruptly, as a crash would (fault injection): it is replaced, on a spare descriptor. */
+  kill(i = 0): Promise<void> {
+    return this.pool.kill(i);
+  }
+
   /** Asks every thread to stop accepting and finish what it accepted; resolves when all have (or after timeoutMs). */
   async drain(timeoutMs: number): Promise<void> {
     const done = [...this.ports].map((port) => new Promise<void>((resolve) => this.drained.set(port, resolve)));
