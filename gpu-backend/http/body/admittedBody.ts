@@ -36,12 +36,13 @@ export async function withAdmittedBody<T>(
     body.shrink(bytes);
     return () => body.release();
   };
+  let result: T;
   try {
-    return await use(body.bytes, keep);
+    result = await use(body.bytes, keep);
   } catch (err) {
     body.release();
     throw err;
-  } finally {
-    if (!kept) body.release();
   }
+  if (!kept) body.release();
+  return result;
 }

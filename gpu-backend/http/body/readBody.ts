@@ -66,15 +66,18 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
   // The buffer is taken once the reservation is granted, not before: a body waiting for room holds only the
   // chunk it arrived with, and the pool's buffers go round the bodies being read (taken before the wait, each
   // waiting body held a fresh buffer of its full length, and none came from the pool).
-  const toBuffer = () => {
-    if (buffer || spilled || length < 0) return;
-    buffer = acquire(length);
+  const gathered = (n: number) => {
+    const into = acquire(n);
     let off = 0;
     for (const c of chunks) {
-      buffer.set(c, off);
+      into.set(c, off);
       off += c.length;
     }
     chunks.length = 0;
+    return into;
+  };
+  const toBuffer = () => {
+    if (!buffer && !spilled && length >= 0) buffer = gathered(length);
   };
   let received: number;
   try {
@@ -86,7 +89,6 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
         else chunks.push(chunk);
         // The whole declared length once bytes flow (again); a chunked body grows in steps.
         if (total > share.reserved) return share.reserve(length >= 0 ? length : total + CHUNKED_STEP).then(toBuffer);
-        toBuffer();
       },
     );
   } catch (err) {
@@ -98,13 +100,6 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
   }
   // Only what arrived stays reserved while the body is decoded.
   share.shrink(received);
-  const bytes: Uint8Array = buffer ?? acquire(received);
-  if (!buffer) {
-    let off = 0;
-    for (const c of chunks) {
-      bytes.set(c, off);
-      off += c.length;
-    }
-  }
+  const bytes: Uint8Array = buffer ?? gathered(received);
   return { bytes, release: () => share.release(), shrink: (n) => share.shrink(n) };
 }

@@ -87,10 +87,10 @@ export async function readInferRequest(deps: InferRequestReading, req: IncomingM
         if (deps.shm.enabled) checkSharedMemoryOutputs(deps.shm, request.outputs);
       }
       checkValueRanges(m.contract, request.inputs);
-      // While it waits for a batch and runs, the request keeps in memory its body (binary: tensors are views of
-      // it) or its decoded tensors (JSON): that stays counted, so that a queue of decoded requests cannot grow
-      // past the budget that bounds the bodies being read.
-      const held = binary || isRawRequest(headerLength) ? body.byteLength : tensorBytes(request);
+      // While it waits for a batch and runs, the request keeps in memory its body (binary and raw: tensors are
+      // views of it) or its decoded tensors (JSON): that stays counted, so that a queue of decoded requests cannot
+      // grow past the budget that bounds the bodies being read.
+      const held = binary ? body.byteLength : tensorBytes(request);
       const giveBack = keep(held);
       const release = (reuse = true) => {
         giveBack();
