@@ -61,10 +61,9 @@ export class JsonInferCheck implements RelayCheck {
   private resolveStreamable!: (cost: number) => void;
   private streaming = false;
   private readonly scanner: JsonRequestScanner;
-  // What the data array being scanned must hold, as far as its input's fields before it tell.
-  private expected: { count: number; kinds: number } | undefined;
   private doubt = false;
-  // What each data array may hold (by order of their starts; undefined: not known), and how many closed were seen.
+  // What each data array must hold, as far as its input's fields before it tell (by order of their starts;
+  // undefined: not known; the last is the array being scanned), and how many closed arrays were seen.
   private readonly expectations: ({ count: number; kinds: number } | undefined)[] = [];
   private closedSeen = 0;
 
@@ -92,7 +91,7 @@ export class JsonInferCheck implements RelayCheck {
       if (want && (d.count !== want.count || (d.kinds & ~want.kinds) !== 0)) this.doubt = true;
     }
     // The array still open: too many elements, or a wrong kind, already.
-    const e = this.expected;
+    const e = this.expectations[this.expectations.length - 1];
     if (e && s.inData && (s.dataCount > e.count || (s.dataKinds & ~e.kinds) !== 0)) this.doubt = true;
     return !this.doubt;
   }
@@ -112,12 +111,10 @@ export class JsonInferCheck implements RelayCheck {
     const input = inputs[inputs.length - 1] as Record<string, unknown>;
     if (batch === undefined || !isDatatype(input.datatype)) {
       this.doubt = true;
-      this.expected = undefined;
       this.expectations.push(undefined);
       return;
     }
-    this.expected = { count: elementCount(input.shape as number[]), kinds: acceptedKinds(input.datatype)[0] };
-    this.expectations.push(this.expected);
+    this.expectations.push({ count: elementCount(input.shape as number[]), kinds: acceptedKinds(input.datatype)[0] });
     if (this.options.stream && !this.streaming && !this.doubt) {
       this.streaming = true;
       this.cost = batch;
