@@ -20,10 +20,10 @@ import { nodeBodyReader, nodeBodyRelay, releaseNodeBody } from './body/nodeBody'
 import { describeConfigError, parseBackendList } from './config';
 import { MemoryRateLimiter } from './ratelimit/memoryRateLimiter';
 import { startGatewayOptionsSchema, type GatewayOptions, type StartGatewayOptions } from './nodeOptions';
-
-export type { StartGatewayOptions } from './nodeOptions';
 import { GatewayThreads } from './threads/gatewayThreads';
 import type { Clock, KeyStore, RateLimiter } from './types';
+
+export type { StartGatewayOptions } from './nodeOptions';
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -88,7 +88,7 @@ export function createNodeGatewayApp(opts: GatewayOptions, log: Logger, keys: Ke
 }
 
 /** The keys the options name: inline, from the keys file, or none. */
-export async function readGatewayKeys(opts: Pick<GatewayOptions, 'keys' | 'keysFile'>): Promise<KeysFile> {
+async function readGatewayKeys(opts: Pick<GatewayOptions, 'keys' | 'keysFile'>): Promise<KeysFile> {
   return opts.keys ?? (opts.keysFile ? await loadKeysFile(opts.keysFile) : emptyKeysFile());
 }
 
@@ -122,8 +122,8 @@ export async function startGateway(options: StartGatewayOptions, logger?: Logger
   if (!parsed.success) throw new Error(describeConfigError('gateway options', parsed.error));
   const opts = parsed.data;
   const log = logger ?? createLogger({ level: opts.logLevel }).child({ service: 'gateway' });
-  parseBackendList(opts.backends);
-  let keyStore = new MemoryKeyStore(await readGatewayKeys(opts));
+  let keys = await readGatewayKeys(opts);
+  let keyStore = new MemoryKeyStore(keys);
   // One set of buckets for the process: the HTTP threads take from it too.
   const limiter = new MemoryRateLimiter(systemClock);
   const app = createNodeGatewayApp(opts, log, { lookup: (key) => keyStore.lookup(key) }, limiter);
@@ -138,7 +138,7 @@ export async function startGateway(options: StartGatewayOptions, logger?: Logger
   let threads: GatewayThreads | null = null;
   if (opts.httpThreads > 0) {
     try {
-      threads = await GatewayThreads.start({ count: opts.httpThreads, server: http, options: { ...opts, port }, limiter, log });
+      threads = await GatewayThreads.start({ count: opts.httpThreads, server: http, options: { ...opts, port }, keys, limiter, log });
       // The threads accept from now on; the main thread answers the connections it already has.
       void closeHttpServer(http, opts.requestTimeoutMs);
       log.info({ threads: opts.httpThreads }, 'HTTP threads accepting on the gateway port');
@@ -150,8 +150,9 @@ export async function startGateway(options: StartGatewayOptions, logger?: Logger
     url: `http://${host}:${port}`,
     httpThreads: threads?.size ?? 0,
     async reloadKeys() {
-      keyStore = new MemoryKeyStore(await readGatewayKeys(opts));
-      await threads?.reloadKeys();
+      keys = await readGatewayKeys(opts);
+      keyStore = new MemoryKeyStore(keys);
+      await threads?.reloadKeys(keys);
     },
     async close() {
       await threads?.drain(opts.requestTimeoutMs);

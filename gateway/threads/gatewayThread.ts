@@ -1,6 +1,6 @@
 /**
  * A gateway HTTP thread: it accepts on its own descriptor of the gateway's port and serves every route with an app
- * of its own (its own backend pools, health checks, keys and cache), so that reading, checking and relaying bodies
+ * of its own (its own backend pools, health checks, key store and cache), so that reading, checking and relaying bodies
  * runs on as many event loops as there are threads. Only the rate limits stay in one place: each take goes to the
  * main thread's buckets over this thread's port.
  *
@@ -13,7 +13,8 @@ import { createLogger } from '../../shared/log/createLogger';
 import { nameThisThread } from '../../gpu-backend/workers/threadName';
 import type { TaskTable } from '../../gpu-backend/workers/tasks';
 import { MemoryKeyStore } from '../auth/memoryKeyStore';
-import { closeHttpServer, createNodeGatewayApp, readGatewayKeys } from '../node';
+import type { KeysFile } from '../auth/keysFile';
+import { closeHttpServer, createNodeGatewayApp } from '../node';
 import type { RateDecision, RateLimiter, TenantPolicy } from '../types';
 import type { FromGatewayThread, GatewayThreadInit, ToGatewayThread } from './messages';
 
@@ -25,7 +26,7 @@ export async function init(d: GatewayThreadInit): Promise<string> {
   const opts = d.options;
   const log = createLogger({ level: opts.logLevel }).child({ service: 'gateway', thread: `http-${d.index}` });
   const main = new MainThread(d.port);
-  let keyStore = new MemoryKeyStore(await readGatewayKeys(opts));
+  let keyStore = new MemoryKeyStore(d.keys);
   const app = createNodeGatewayApp(opts, log, { lookup: (key) => keyStore.lookup(key) }, main);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
@@ -35,8 +36,8 @@ export async function init(d: GatewayThreadInit): Promise<string> {
       resolve();
     });
   });
-  main.onReloadKeys = async () => {
-    keyStore = new MemoryKeyStore(await readGatewayKeys(opts));
+  main.onReloadKeys = (keys) => {
+    keyStore = new MemoryKeyStore(keys);
   };
   main.onDrain = async (timeoutMs) => {
     await closeHttpServer(server, timeoutMs);
@@ -50,17 +51,19 @@ export async function init(d: GatewayThreadInit): Promise<string> {
 class MainThread implements RateLimiter {
   private id = 0;
   private readonly waiting = new Map<number, { resolve: (d: RateDecision) => void; reject: (e: Error) => void }>();
-  onReloadKeys: () => Promise<void> = async () => {};
+  onReloadKeys: (keys: KeysFile) => void = () => {};
   onDrain: (timeoutMs: number) => Promise<void> = async () => {};
 
   constructor(private readonly port: MessagePort) {
     port.on('message', (m: ToGatewayThread) => {
       if (m.t === 'drain') return void this.onDrain(m.timeoutMs);
       if (m.t === 'reloadKeys') {
-        this.onReloadKeys().then(
-          () => this.send({ t: 'reloaded', id: m.id }),
-          (err: Error) => this.send({ t: 'reloaded', id: m.id, error: err.message }),
-        );
+        try {
+          this.onReloadKeys(m.keys);
+          this.send({ t: 'reloaded', id: m.id });
+        } catch (err) {
+          this.send({ t: 'reloaded', id: m.id, error: (err as Error).message });
+        }
         return;
       }
       const call = this.waiting.get(m.id);

@@ -1,11 +1,12 @@
 /**
  * The gateway main thread's side of its HTTP threads (gatewayThread.ts): ListenerThreads starts them on copies of
  * the gateway's listening socket, replaces one that dies and drains them; over each thread's port, this takes
- * tokens from the one set of rate-limit buckets and has the keys file read again.
+ * tokens from the one set of rate-limit buckets and hands over the keys the main thread has read.
  */
 import type { Server } from 'node:http';
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from '../../shared/log/logger';
+import type { KeysFile } from '../auth/keysFile';
 import { ListenerThreads } from '../../gpu-backend/workers/listenerThreads';
 import type { GatewayOptions } from '../nodeOptions';
 import type { RateLimiter } from '../types';
@@ -18,6 +19,8 @@ export interface GatewayThreadsOptions {
   /** The main thread's listener: copied for the threads. */
   server: Server;
   options: GatewayOptions;
+  /** The keys the threads start with. */
+  keys: KeysFile;
   limiter: RateLimiter;
   log: Logger;
 }
@@ -29,19 +32,22 @@ export class GatewayThreads {
   private constructor(
     private readonly threads: ListenerThreads,
     private readonly o: GatewayThreadsOptions,
+    /** The keys a thread starts with, a replacement thread's too: the last sent. */
+    private readonly current: { keys: KeysFile },
   ) {}
 
   /** Starts `count` threads accepting on the gateway's port; resolves once all of them listen. */
   static async start(o: GatewayThreadsOptions): Promise<GatewayThreads> {
+    const current = { keys: o.keys };
     const threads = await ListenerThreads.start<GatewayThreadInit>({
       count: o.count,
       server: o.server,
       tasksModule: TASKS_MODULE,
-      initFor: (index, fd, port) => ({ index, fd, port, options: o.options }),
+      initFor: (index, fd, port) => ({ index, fd, port, options: o.options, keys: current.keys }),
       log: o.log,
       what: 'gateway HTTP thread',
     });
-    const owner = new GatewayThreads(threads, o);
+    const owner = new GatewayThreads(threads, o, current);
     threads.forEachPort((port) => owner.attach(port));
     return owner;
   }
@@ -50,13 +56,14 @@ export class GatewayThreads {
     return this.threads.size;
   }
 
-  /** Has every thread read the keys again; rejects with the first thread's error. */
-  async reloadKeys(): Promise<void> {
+  /** Gives every thread these keys (the main thread read them once); rejects with the first thread's error. */
+  async reloadKeys(keys: KeysFile): Promise<void> {
+    this.current.keys = keys;
     const answers = [...this.threads.ports].map((port) => {
       const id = ++this.nextId;
       return new Promise<string | undefined>((resolve) => {
         this.reloads.get(port)?.set(id, resolve);
-        port.postMessage({ t: 'reloadKeys', id } satisfies ToGatewayThread);
+        port.postMessage({ t: 'reloadKeys', id, keys } satisfies ToGatewayThread);
       });
     });
     const failed = (await Promise.all(answers)).find((e) => e !== undefined);

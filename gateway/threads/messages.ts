@@ -1,5 +1,6 @@
 /** What the gateway's main thread and its HTTP threads say to each other over each thread's MessagePort. */
 import type { MessagePort } from 'node:worker_threads';
+import type { KeysFile } from '../auth/keysFile';
 import type { GatewayOptions } from '../nodeOptions';
 import type { RateDecision, TenantPolicy } from '../types';
 
@@ -10,6 +11,8 @@ export interface GatewayThreadInit {
   fd: number;
   port: MessagePort;
   options: GatewayOptions;
+  /** The keys as the main thread read them (each reload sends them again: every thread has the same version). */
+  keys: KeysFile;
 }
 
 export type FromGatewayThread =
@@ -20,5 +23,5 @@ export type FromGatewayThread =
 export type ToGatewayThread =
   | { t: 'taken'; id: number; decision: RateDecision }
   | { t: 'takeFailed'; id: number; message: string }
-  | { t: 'reloadKeys'; id: number }
+  | { t: 'reloadKeys'; id: number; keys: KeysFile }
   | { t: 'drain'; timeoutMs: number };

@@ -90,7 +90,7 @@ describe('the Node gateway with HTTP threads', () => {
     for (const r of results.filter((x) => x.status === 429)) expect(JSON.parse(r.body).error).toMatch(/rate limit/i);
   });
 
-  it('reads the keys file again in every thread on reloadKeys', async () => {
+  it('gives every thread the keys file as it is now on reloadKeys', async () => {
     const a = await backend();
     const first = await keysFor({ acme: { models: ['toy'], rate: 1000, burst: 1000 } });
     const path = await keysFile(first.file);

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { emptyKeysFile } from '../../gateway/auth/keysFile';
 import { startGatewayOptionsSchema } from '../../gateway/nodeOptions';
 import type { GatewayThreadInit } from '../../gateway/threads/messages';
 import { ListenerThreads } from '../../gpu-backend/workers/listenerThreads';
@@ -38,7 +39,7 @@ describe('ListenerThreads', () => {
       count: 1,
       server,
       tasksModule: GATEWAY_THREAD,
-      initFor: (index, fd, p) => ({ index, fd, port: p, options }),
+      initFor: (index, fd, p) => ({ index, fd, port: p, options, keys: emptyKeysFile() }),
       log: silentLogger,
       what: 'test thread',
     });
