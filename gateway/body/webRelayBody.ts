@@ -193,9 +193,9 @@ function chunkReader(stream: ReadableStream<Uint8Array>, length: number): (() =>
   const reader = byob;
   let received = 0;
   const next = async () => {
+    const want = Math.min(RELAY_READ_BYTES, length - received);
     // Past the declared length, one byte is enough to tell a longer body from the end.
-    const want = Math.max(1, Math.min(RELAY_READ_BYTES, length - received));
-    const r: { done: boolean; value?: Uint8Array } = received < length ? await reader.readAtLeast(want, new Uint8Array(want)) : await reader.read(new Uint8Array(1));
+    const r: { done: boolean; value?: Uint8Array } = want > 0 ? await reader.readAtLeast(want, new Uint8Array(want)) : await reader.read(new Uint8Array(1));
     if (r.done && (!r.value || r.value.length === 0)) return undefined;
     const chunk = r.value ?? new Uint8Array(0);
     received += chunk.length;
