@@ -52,13 +52,13 @@ export function readFloat32Run(cur: JsonCursor, out: Float32Array, count: number
     ensureMemory(k.memory, IN + rest + 16 + room * 4);
     const mem = new Uint8Array(k.memory.buffer);
     mem.set(b.subarray(cur.p), IN);
-    // Zeros after the input: a 0 ends every token, and eight-byte reads stay inside them.
-    mem.fill(0, IN + rest, IN + rest + 8);
+    // Zeros after the input: a 0 ends every token, and the kernel's 16-byte reads stay inside them.
+    mem.fill(0, IN + rest, IN + rest + 16);
     copiedFrom = cur;
     copiedBase = cur.p;
     copiedEnd = b.length;
   }
-  const outAt = (IN + (copiedEnd - copiedBase) + 16) & ~7;
+  const outAt = (IN + (copiedEnd - copiedBase) + 16 + 7) & ~7;
   ensureMemory(k.memory, outAt + room * 4);
   const n = k.parse(IN + (cur.p - copiedBase), outAt, room);
   if (n === 0) return count;

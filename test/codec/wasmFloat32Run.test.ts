@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJsonInferRequest } from '../../shared/codec/jsonInferRequest';
 import { Float32SinkSettings } from '../../shared/codec/jsonTensorData';
-import { WASM_MIN_BYTES, wasmAvailable } from '../../shared/codec/wasmFloat32Run';
+import { JsonCursor } from '../../shared/codec/jsonCursor';
+import { readFloat32Run, WASM_MIN_BYTES, wasmAvailable } from '../../shared/codec/wasmFloat32Run';
+import { pythonRepr } from '../../bench/jsonDecode';
 import { WASM_BASE64 } from '../../shared/codec/wasm/float32RunWasm';
 import { assemble } from '../../scripts/build-wasm.mjs';
 import { bits, numberToken, tensorRequest, whitespace } from './support/numberTokens';
@@ -70,6 +72,36 @@ describe('the WebAssembly float32 reader', () => {
     expect(() => decodeJsonInferRequest(body)).toThrow(`input 'x': data element ${at} is not a number`);
     Float32SinkSettings.useKernel = false;
     expect(() => decodeJsonInferRequest(body)).toThrow(`input 'x': data element ${at} is not a number`);
+  });
+
+  it('takes a seed-style run by itself, in one call: Python reprs of float32, one to nineteen digits after the point, signs, exponents', () => {
+    // What a numpy client sends; each shape of token goes through a different part of the kernel (sixteen digits
+    // at once, eight at a time, the last few from one word, the one-digit integer part without a branch).
+    // (Tiny floats, whose exponent takes the decimal past 1e-44, are the caller's: not sampled here.)
+    const values = fc.sample(fc.float({ noNaN: true, noDefaultInfinity: true, min: -3, max: 3 }).filter((v) => v === 0 || Math.abs(v) > 1e-20), { numRuns: 3000, seed: 7 });
+    const tokens = [...values.map((v) => pythonRepr(v)), '0.1', '-2.5', '10.25', '123.0', '0.0001234', '1e-05', '-7.25e+20', '0.5'];
+    const text = tokens.join(', ');
+    const cur = new JsonCursor(new TextEncoder().encode(`${text}]`));
+    const out = new Float32Array(tokens.length);
+    expect(readFloat32Run(cur, out, 0)).toBe(tokens.length);
+    expect(cur.p).toBe(text.length);
+    expect(bits(out)).toEqual(bits(Float32Array.from(tokens, (t) => Math.fround(JSON.parse(t)))));
+  });
+
+  it('refuses malformed numbers at the same index and with the same reason as the JavaScript reader', () => {
+    for (const badToken of ['-.5', '.5', '5.', '-', '1.e5', '1e', '0.5.5', '+1', '--1', '0x10', '1.5e+']) {
+      const tokens = bigTokens(['0.5382963418960571', '-0.1234567890123456', '1.0000000000000002']);
+      const at = Math.floor(tokens.length * 0.6);
+      tokens.splice(at, 1, badToken);
+      const body = tensorRequest('FP32', tokens);
+      const errorOf = (useKernel: boolean) => {
+        Float32SinkSettings.useKernel = useKernel;
+        try { decodeJsonInferRequest(body); return 'accepted'; } catch (err) { return (err as Error).message; }
+      };
+      const js = errorOf(false);
+      expect(js, badToken).not.toBe('accepted');
+      expect(errorOf(true), badToken).toBe(js);
+    }
   });
 
   it('is built from its source: the committed bytes are what scripts/build-wasm.mjs assembles from float32Run.wat', async () => {
