@@ -641,7 +641,7 @@ function numberRun(b: Uint8Array, p: number, n: number): number {
   // Every token that starts before the chunk's last comma ends by that comma, so no read below leaves the chunk
   // and none needs a bounds check (a typed-array load out of bounds makes V8 slow the whole loop down).
   const last = b.lastIndexOf(44, n - 1);
-  // A long run goes to the WebAssembly kernel (the same grammar, eight digits at a time).
+  // A long run goes to the WebAssembly kernel (the same grammar, sixteen or eight digits at a time).
   if (last - p >= WASM_RUN_MIN_BYTES) {
     const q = wasmNumberRun(b, p, last, n, run);
     if (q >= 0) return q;

@@ -1,9 +1,9 @@
 /**
  * Runs of JSON number tokens counted and checked by the WebAssembly kernel shared/codec/wasm/numberRun.wat, for
  * the scanner's data arrays (jsonRequestScanner.ts): it takes the same tokens as the JavaScript loop there, several
- * times faster, eight digits at a time. Workers forbid compiling WebAssembly at run time: the Worker imports the
- * kernel as a compiled module (numberRun.kernel.wasm) and hands it over with `useNumberRunModule`. Where neither
- * works, the JavaScript loop does it all.
+ * times faster, sixteen or eight digits at a time. Workers forbid compiling WebAssembly at run time: the Worker
+ * imports the kernel as a compiled module (numberRun.kernel.wasm) and hands it over with `useNumberRunModule`.
+ * Where neither works, the JavaScript loop does it all.
  */
 import { ensureMemory, instantiateKernel } from './wasmKernel';
 import { WASM_BASE64 } from './wasm/numberRunWasm';
@@ -55,11 +55,11 @@ export function wasmNumberRun(b: Uint8Array, p: number, last: number, n: number,
   const k = NumberRunSettings.useKernel ? loadKernel() : null;
   if (!k) return -1;
   if (copied !== b) {
-    ensureMemory(k.memory, IN + n + 8);
+    ensureMemory(k.memory, IN + n + 16);
     const mem = new Uint8Array(k.memory.buffer);
     mem.set(b.subarray(0, n), IN);
-    // Zeros after the input: a 0 ends every token, and eight-byte reads stay inside them.
-    mem.fill(0, IN + n, IN + n + 8);
+    // Zeros after the input: a 0 ends every token, and the kernel's 16-byte reads stay inside them.
+    mem.fill(0, IN + n, IN + n + 16);
     copied = b;
   }
   out.count = k.run(IN + p, IN + last, IN + n);
