@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { renderTable, type BenchRow } from './table';
 import { benchJsonDecode } from './jsonDecode';
+import { benchWorkersRelayOptions } from './workersRelayOptions';
 import { benchEndToEnd } from './e2e';
 import { benchEmbedImage } from './embedImage';
 import { benchGateway } from './gateway';
@@ -28,6 +29,8 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   workers: benchWorkers,
   cpu: benchCpuPerRequest,
   workersCpu: benchWorkersCpu,
+  // The floor under the Worker's relay: the ways a body can be passed on (opt-in).
+  workersRelay: benchWorkersRelayOptions,
   reliability: benchReliability,
   // In a process of its own: transformers.js brings its own onnxruntime-node, whose native library cannot be
   // loaded beside ours in one process.
@@ -36,8 +39,8 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   libraries: async () => (await import('./libraryChoices')).benchLibraryChoices(),
 };
 
-// Long runs only when named: `npm run bench -- reliability` (a 10-minute soak).
-const OPT_IN = new Set(['reliability', 'libraries']);
+// Only when named: `npm run bench -- reliability` (a 10-minute soak), and the reference suites.
+const OPT_IN = new Set(['reliability', 'libraries', 'workersRelay']);
 
 const only = process.argv.slice(2);
 const rows: BenchRow[] = [];

@@ -29,7 +29,7 @@ const CONCURRENCY = Number(process.env.BENCH_WORKERS_CONCURRENCY ?? 4);
 // Offline and quiet, as the Worker tests run (vitest.workers.config.ts).
 const WRANGLER_ENV = { WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const { port } = s.address() as { port: number };
@@ -48,7 +48,7 @@ function wrangler(args: string[], cwd: string): Promise<void> {
   });
 }
 
-interface DevServer {
+export interface DevServer {
   url: string;
   child: ChildProcess;
   /** The workerd that runs the Worker, and the dev proxy in front of it. */
@@ -79,7 +79,7 @@ function descendants(pid: number): number[] {
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
 
 /** Starts `wrangler dev` on 127.0.0.1:port and finds its two workerd processes. */
-async function startDev(cwd: string, port: number, vars: Record<string, string>): Promise<DevServer> {
+export async function startDev(cwd: string, port: number, vars: Record<string, string>): Promise<DevServer> {
   const args = [WRANGLER, 'dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
     '--persist-to', 'state', '--show-interactive-dev-session=false', '--log-level', 'info', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...WRANGLER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -102,7 +102,7 @@ async function startDev(cwd: string, port: number, vars: Record<string, string>)
   return { url: `http://127.0.0.1:${port}`, child, worker, proxy };
 }
 
-async function stopDev(dev: DevServer): Promise<void> {
+export async function stopDev(dev: DevServer): Promise<void> {
   const exited = new Promise<void>((resolve) => dev.child.once('exit', () => resolve()));
   dev.child.kill('SIGTERM');
   const timer = setTimeout(() => {
@@ -176,7 +176,7 @@ export async function benchWorkersCpu(): Promise<BenchRow[]> {
 }
 
 /** CPU ms of every thread of `pid` so far. */
-function cpuOf(pid: number): number {
+export function cpuOf(pid: number): number {
   let ms = 0;
   for (const t of readThreadTimes(pid).values()) ms += t.ms;
   return ms;
