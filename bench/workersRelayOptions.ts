@@ -1,5 +1,5 @@
 // What passing a 9 MB body on costs a Worker, by the way it is passed (issue 16): the floor under the Workers
-// gateway's relay. One Worker (bench/workers/relayOptions.worker.ts) under `wrangler dev` posts each seed-style JSON
+// gateway's relay. One Worker (bench/workerd/relayOptions.worker.ts) under `wrangler dev` posts each seed-style JSON
 // body to a loopback sink, one way per row; CPU per request is read from /proc for the Worker's workerd, around
 // REQUESTS sequential requests. Opt-in: `npm run bench -- workersRelay`.
 import { createServer } from 'node:http';
@@ -11,7 +11,7 @@ import { buildPixelRequest } from './jsonDecode';
 import { renderTable, type BenchRow } from './table';
 import { cpuOf, freePort, startDev, stopDev } from './workersCpu';
 
-const WORKER = fileURLToPath(new URL('workers/relayOptions.worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('workerd/relayOptions.worker.ts', import.meta.url));
 const REQUESTS = Number(process.env.BENCH_RELAY_REQUESTS ?? 30);
 
 const MODES: [mode: string, what: string][] = [
