@@ -20,6 +20,7 @@ const MODES: [mode: string, what: string][] = [
   ['relay256k', 'read 256 KiB at a time and written on through a FixedLengthStream: the gateway relay, without its check'],
   ['relay1m', 'the same, 1 MiB at a time'],
   ['whole', 'read whole (arrayBuffer), then posted'],
+  ['blob', 'read 256 KiB at a time, kept, then posted as one Blob of the parts'],
   ['tee', 'tee: one branch piped on natively, the other read by JavaScript'],
 ];
 

@@ -51,6 +51,11 @@ export default {
           for await (const c of chunks(body, length, size)) await w.write(c);
         });
       }
+      case 'blob': {
+        const parts: Uint8Array[] = [];
+        for await (const c of chunks(body, length, 256 * 1024)) parts.push(c);
+        return new Response(await (await fetch(env.SINK, { method: 'POST', body: new Blob(parts) })).text());
+      }
       case 'whole':
         return new Response(await (await fetch(env.SINK, { method: 'POST', body: await req.arrayBuffer() })).text());
       case 'tee': {
