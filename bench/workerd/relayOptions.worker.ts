@@ -6,11 +6,11 @@
 // workerd's globals, declared here: the bench's tsconfig has Node's types, not the Workers'.
 declare const FixedLengthStream: new (length: number) => TransformStream<Uint8Array, Uint8Array>;
 interface ReadAtLeastReader {
-  readAtLeast(min: number, view: Uint8Array): Promise<{ done: boolean; value?: Uint8Array }>;
+  readAtLeast(min: number, view: Uint8Array<ArrayBuffer>): Promise<{ done: boolean; value?: Uint8Array<ArrayBuffer> }>;
 }
 
 /** The body in chunks of `size` bytes, read into JavaScript as the gateway's relay reads it. */
-async function* chunks(body: ReadableStream<Uint8Array>, length: number, size: number): AsyncGenerator<Uint8Array> {
+async function* chunks(body: ReadableStream<Uint8Array>, length: number, size: number): AsyncGenerator<Uint8Array<ArrayBuffer>> {
   const reader = body.getReader({ mode: 'byob' }) as unknown as ReadAtLeastReader;
   for (let got = 0; got < length; ) {
     const want = Math.min(size, length - got);
@@ -52,7 +52,7 @@ export default {
         });
       }
       case 'blob': {
-        const parts: Uint8Array[] = [];
+        const parts: Uint8Array<ArrayBuffer>[] = [];
         for await (const c of chunks(body, length, 256 * 1024)) parts.push(c);
         return new Response(await (await fetch(env.SINK, { method: 'POST', body: new Blob(parts) })).text());
       }

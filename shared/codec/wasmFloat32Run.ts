@@ -28,10 +28,12 @@ function loadKernel(): Kernel | null {
   return kernel;
 }
 
-// The cursor (one per decode) whose body's rest was last copied in, and where in the body that copy starts.
+// The cursor (one per decode) whose body's rest was last copied in, where in the body that copy starts, and where
+// in the kernel's memory it went.
 let copiedFrom: JsonCursor | null = null;
 let copiedBase = 0;
 let copiedEnd = 0;
+let copiedAt = IN;
 
 /** Whether the kernel is usable here (tests run both readers). */
 export function wasmAvailable(): boolean {
@@ -49,20 +51,24 @@ export function readFloat32Run(cur: JsonCursor, out: Float32Array, count: number
   const b = cur.b;
   if (copiedFrom !== cur || cur.p < copiedBase || cur.p >= copiedEnd) {
     const rest = b.length - cur.p;
-    ensureMemory(k.memory, IN + rest + 16 + room * 4);
+    // At the body's own alignment modulo 8: a body in shared memory (the backend's) is then copied word by word,
+    // not byte by byte (see shared/copyBytes.ts).
+    const at = IN + ((b.byteOffset + cur.p) & 7);
+    ensureMemory(k.memory, at + rest + 16 + room * 4);
     const mem = new Uint8Array(k.memory.buffer);
-    mem.set(b.subarray(cur.p), IN);
+    mem.set(b.subarray(cur.p), at);
     // Zeros after the input: a 0 ends every token, and the kernel's 16-byte reads stay inside them.
-    mem.fill(0, IN + rest, IN + rest + 16);
+    mem.fill(0, at + rest, at + rest + 16);
     copiedFrom = cur;
     copiedBase = cur.p;
     copiedEnd = b.length;
+    copiedAt = at;
   }
-  const outAt = (IN + (copiedEnd - copiedBase) + 16 + 7) & ~7;
+  const outAt = (copiedAt + (copiedEnd - copiedBase) + 16 + 7) & ~7;
   ensureMemory(k.memory, outAt + room * 4);
-  const n = k.parse(IN + (cur.p - copiedBase), outAt, room);
+  const n = k.parse(copiedAt + (cur.p - copiedBase), outAt, room);
   if (n === 0) return count;
   out.set(new Float32Array(k.memory.buffer, outAt, n), count);
-  cur.p = copiedBase + ((k.pos.value as number) - IN);
+  cur.p = copiedBase + ((k.pos.value as number) - copiedAt);
   return count + n;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { copyBytes } from '../../../shared/copyBytes';
 import { readIncoming } from '../../../shared/http/incomingBody';
 import type { BodyBufferPool } from '../../../shared/http/bodyBufferPool';
 import { CancelledError } from '../../batching/dynamicBatcher';
@@ -70,7 +71,7 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
     const into = acquire(n);
     let off = 0;
     for (const c of chunks) {
-      into.set(c, off);
+      copyBytes(into, c, off);
       off += c.length;
     }
     chunks.length = 0;
@@ -85,7 +86,7 @@ export async function readBody(req: IncomingMessage, o: ReadBodyOptions): Promis
       req,
       { length, limit: o.limit, idleTimeoutMs: o.idleTimeoutMs, stallMs: o.stallMs ?? 2_000, onStall: spill, closed: () => new CancelledError() },
       (chunk, total) => {
-        if (buffer) buffer.set(chunk, total - chunk.length);
+        if (buffer) copyBytes(buffer, chunk, total - chunk.length);
         else chunks.push(chunk);
         // The whole declared length once bytes flow (again); a chunked body grows in steps.
         if (total > share.reserved) return share.reserve(length >= 0 ? length : total + CHUNKED_STEP).then(toBuffer);
