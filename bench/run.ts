@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { renderTable, type BenchRow } from './table';
 import { benchJsonDecode } from './jsonDecode';
-import { benchWorkersRelayOptions } from './workersRelayOptions';
 import { benchEndToEnd } from './e2e';
 import { benchEmbedImage } from './embedImage';
 import { benchGateway } from './gateway';
@@ -16,6 +15,7 @@ import { benchReliability } from './reliability';
 import { benchWorkers } from './workers';
 import { benchCpuPerRequest } from './cpuPerRequest';
 import { benchWorkersCpu } from './workersCpu';
+import { benchWorkersRelayOptions } from './workersRelayOptions';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   decode: benchJsonDecode,
