@@ -5,7 +5,7 @@
  * carries on from there. The result is the same bit for bit; without WebAssembly the JavaScript reader does it all.
  */
 import type { JsonCursor } from './jsonCursor';
-import { ensureMemory, instantiateKernel } from './wasmKernel';
+import { copyIn, ensureMemory, INPUT_PAD, instantiateKernel } from './wasmKernel';
 import { WASM_BASE64 } from './wasm/float32RunWasm';
 
 interface Kernel {
@@ -50,21 +50,16 @@ export function readFloat32Run(cur: JsonCursor, out: Float32Array, count: number
   if (!k || room <= 0) return count;
   const b = cur.b;
   if (copiedFrom !== cur || cur.p < copiedBase || cur.p >= copiedEnd) {
-    const rest = b.length - cur.p;
     // At the body's own alignment modulo 8: a body in shared memory (the backend's) is then copied word by word,
     // not byte by byte (see shared/copyBytes.ts).
     const at = IN + ((b.byteOffset + cur.p) & 7);
-    ensureMemory(k.memory, at + rest + 16 + room * 4);
-    const mem = new Uint8Array(k.memory.buffer);
-    mem.set(b.subarray(cur.p), at);
-    // Zeros after the input: a 0 ends every token, and the kernel's 16-byte reads stay inside them.
-    mem.fill(0, at + rest, at + rest + 16);
+    copyIn(k.memory, b.subarray(cur.p), at);
     copiedFrom = cur;
     copiedBase = cur.p;
     copiedEnd = b.length;
     copiedAt = at;
   }
-  const outAt = (copiedAt + (copiedEnd - copiedBase) + 16 + 7) & ~7;
+  const outAt = (copiedAt + (copiedEnd - copiedBase) + INPUT_PAD + 7) & ~7;
   ensureMemory(k.memory, outAt + room * 4);
   const n = k.parse(copiedAt + (cur.p - copiedBase), outAt, room);
   if (n === 0) return count;

@@ -5,7 +5,7 @@
  * imports the kernel as a compiled module (numberRun.kernel.wasm) and hands it over with `useNumberRunModule`.
  * Where neither works, the JavaScript loop does it all.
  */
-import { ensureMemory, instantiateKernel } from './wasmKernel';
+import { copyIn, instantiateKernel } from './wasmKernel';
 import { WASM_BASE64 } from './wasm/numberRunWasm';
 
 interface Kernel {
@@ -55,11 +55,7 @@ export function wasmNumberRun(b: Uint8Array, p: number, last: number, n: number,
   const k = NumberRunSettings.useKernel ? loadKernel() : null;
   if (!k) return -1;
   if (copied !== b) {
-    ensureMemory(k.memory, IN + n + 16);
-    const mem = new Uint8Array(k.memory.buffer);
-    mem.set(b.subarray(0, n), IN);
-    // Zeros after the input: a 0 ends every token, and the kernel's 16-byte reads stay inside them.
-    mem.fill(0, IN + n, IN + n + 16);
+    copyIn(k.memory, b.subarray(0, n), IN);
     copied = b;
   }
   out.count = k.run(IN + p, IN + last, IN + n);
