@@ -490,8 +490,7 @@ export class JsonRequestScanner {
       if (region === Region.Data) {
         this.closedData.push({ count: this.count, kinds: this.kinds });
         this.store(new ScannedData(this.count, this.kinds, this.firstOfKind));
-      }
-      else if (this.placeholder !== NO_STORE) this.store(this.placeholder);
+      } else if (this.placeholder !== NO_STORE) this.store(this.placeholder);
       this.afterValue();
       return;
     }

@@ -39,7 +39,9 @@ export async function listenerCopies(server: Server, count: number, timeoutMs = 
     closeUnused() {
       for (const fd of fds.splice(0)) {
         const h = handles.get(fd);
-        LENT.splice(LENT.indexOf(h), 1);
+        // (indexOf's -1 would make splice drop the last handle, a thread's.)
+        const at = LENT.indexOf(h);
+        if (at >= 0) LENT.splice(at, 1);
         h?.close?.();
       }
     },

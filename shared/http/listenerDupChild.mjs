@@ -1,7 +1,8 @@
-// Duplicates a listening socket for HTTP threads (the backend's and the gateway's). Node cannot dup(2) a descriptor, but a socket sent
-// over an IPC channel arrives as a new descriptor (SCM_RIGHTS). The parent sends this process either a request to
-// listen ({listen: {host, port}}) or a socket it already has ({again: n}, with the socket); this process sends that
-// socket back `count` times, each arriving in the parent as a descriptor of its own, then waits for the next.
+// Duplicates a listening socket for HTTP threads (the backend's and the gateway's). Node cannot dup(2) a descriptor,
+// but a socket sent over an IPC channel arrives as a new descriptor (SCM_RIGHTS). The parent sends this process
+// either a request to listen ({listen: {host, port}}) or a socket it already has ({again: n}, with the socket); this
+// process sends that socket back `count` times, each arriving in the parent as a descriptor of its own, then waits
+// for the next.
 // Plain JavaScript with no imports of ours: it runs the same from the sources and from dist/.
 import { createServer } from 'node:net';
 
