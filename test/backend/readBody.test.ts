@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ByteBudget } from '../../gpu-backend/http/body/byteBudget';
 import { readBody } from '../../gpu-backend/http/body/readBody';
 import { BodyBufferPool } from '../../shared/http/bodyBufferPool';
@@ -71,9 +71,8 @@ describe('readBody', () => {
     const second = await clientAndRequest({ 'content-length': String(b.length) });
     const readingB = readBody(second.req, { limit: 1 << 24, budget, idleTimeoutMs: 5000, pool });
     second.client.end(b);
-    await new Promise((r) => setTimeout(r, 200));
     // B has bytes in hand but no room: it waits with its first chunk only.
-    expect(budget.waiting).toBe(1);
+    await vi.waitFor(() => expect(budget.waiting).toBe(1), { timeout: 10_000, interval: 10 });
     expect(acquired).toBe(1);
     const bufferA = gotA.bytes.buffer;
     pool.release(gotA.bytes);
